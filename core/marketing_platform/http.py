@@ -1,0 +1,314 @@
+"""PlatformHTTP: the one HTTP layer every adapter uses.
+
+One ``httpx.Client`` per adapter instance (keep-alive, pool sized to the concurrency
+budget, a timeout on every request), every attempt admitted by the shared
+:class:`~marketing_platform.ratelimit.RateBudget`, tenacity retries for what is
+retryable, one re-authentication when the token provider says the token went stale,
+and request logging that never shows a query string, a header value or a body.
+
+Adapters supply two things:
+
+* ``parse(response) -> T``: turns a response into a value or raises a
+  :class:`~marketing_platform.errors.MarketingPlatformError` from the vendor's error
+  table. Raising :class:`TokenExpired` asks for one fresh token and one more attempt.
+* an optional :class:`TokenProvider` for the ``Authorization`` header.
+
+Retrying a request that may have reached the vendor (a read timeout, a dropped
+connection after sending) is only done when the caller says the request is idempotent:
+GET/PUT/DELETE are, a POST is not unless ``idempotent=True``. A create that times out
+therefore fails, and replay looks the object up by name before creating it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception
+
+from .errors import (
+    AuthenticationError,
+    MarketingPlatformError,
+    PlatformUnavailable,
+    RateLimitError,
+)
+from .ratelimit import RateBudget, Sleep
+from .redaction import redact
+
+log = logging.getLogger("marketing_platform.http")
+
+T = TypeVar("T")
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class TokenExpired(AuthenticationError):
+    """Raised by a ``parse`` function when the vendor says the token is invalid or
+    expired: PlatformHTTP invalidates the token and retries the request once."""
+
+
+class TokenProvider(Protocol):
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate the next request (fetching a token if needed)."""
+
+    def invalidate(self) -> None:
+        """Forget the current token; the next ``auth_headers`` fetches a fresh one."""
+
+
+class _Unsafe(PlatformUnavailable):
+    """A transport failure after the request may have reached the vendor."""
+
+
+def _retry_after_wait(base: float, cap: float, rng: random.Random) -> Callable[[RetryCallState], float]:
+    """Full-jitter exponential backoff, or the vendor's Retry-After when it gave one."""
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            return float(exc.retry_after) + rng.uniform(0, base)
+        ceiling = min(cap, base * (2 ** (state.attempt_number - 1)))
+        return rng.uniform(base / 2, ceiling)
+
+    return wait
+
+
+class PlatformHTTP:
+    """An adapter's HTTP client. Thread-safe; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        *,
+        platform: str,
+        base_url: str,
+        budget: RateBudget,
+        timeout: float = 30.0,
+        tokens: TokenProvider | None = None,
+        transport: httpx.BaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_attempts: int = 5,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+        sleep: Sleep = time.sleep,
+        seed: int | None = None,
+        http2: bool = False,
+    ) -> None:
+        self.platform = platform
+        self.budget = budget
+        self.tokens = tokens
+        self.max_attempts = max_attempts
+        self._sleep = sleep
+        self._wait = _retry_after_wait(backoff_base, backoff_cap, random.Random(seed))
+        concurrency = budget.limits.max_concurrent or 10
+        self.client = httpx.Client(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=transport,
+            headers={"User-Agent": "marketing-platform", **(headers or {})},
+            follow_redirects=False,
+            http2=http2 and transport is None and _h2_available(),
+        )
+
+    # ------------------------------------------------------------------ public
+    def call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[httpx.Response], T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        authenticated: bool = True,
+        counted: bool = True,
+    ) -> T:
+        """Send one logical request and return ``parse(response)``.
+
+        Retries retryable errors (rate limits, 5xx, timeouts when idempotent) with
+        backoff, waits out a vendor's rate-limit answer for every caller, and
+        re-authenticates once on :class:`TokenExpired`. ``files`` may be a callable
+        returning the ``files`` argument, so each attempt opens fresh file handles.
+        """
+        method = method.upper()
+        safe_to_repeat = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        reauthenticated = False
+
+        def attempt() -> T:
+            nonlocal reauthenticated
+            try:
+                return self._send_once(
+                    method, path, parse, params, data, json, files, headers, authenticated, counted
+                )
+            except TokenExpired:
+                if reauthenticated or self.tokens is None:
+                    raise
+                reauthenticated = True
+                self.tokens.invalidate()
+                return self._send_once(
+                    method, path, parse, params, data, json, files, headers, authenticated, counted
+                )
+
+        def should_retry(exc: BaseException) -> bool:
+            if isinstance(exc, _Unsafe):
+                return safe_to_repeat
+            if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+                self.budget.pause(exc.retry_after)
+            return isinstance(exc, MarketingPlatformError) and exc.retryable
+
+        retrying = Retrying(
+            stop=self._stop,
+            wait=self._wait,
+            retry=retry_if_exception(should_retry),
+            sleep=self._sleep,
+            reraise=True,
+            before_sleep=self._log_retry(method, path),
+        )
+        try:
+            return retrying(attempt)
+        except _Unsafe as exc:
+            raise PlatformUnavailable(
+                exc.message,
+                platform=exc.platform,
+                code=exc.code,
+                hint=exc.hint,
+                retryable=True,
+            ) from exc.__cause__
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> PlatformHTTP:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PlatformHTTP(platform={self.platform!r}, base_url={str(self.client.base_url)!r})"
+
+    # ----------------------------------------------------------------- helpers
+    def _stop(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        limit = getattr(exc, "max_attempts", None)
+        if isinstance(limit, int) and state.attempt_number >= limit:
+            return True
+        return state.attempt_number >= self.max_attempts
+
+    def _log_retry(self, method: str, path: str) -> Callable[[RetryCallState], None]:
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "%s %s %s attempt %d failed (%s); retrying in %.2fs",
+                self.platform,
+                method,
+                path,
+                state.attempt_number,
+                redact(str(exc)),
+                state.upcoming_sleep,
+            )
+
+        return before_sleep
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[httpx.Response], T],
+        params: Mapping[str, Any] | None,
+        data: Mapping[str, Any] | None,
+        json: Any,
+        files: Any,
+        headers: Mapping[str, str] | None,
+        authenticated: bool,
+        counted: bool,
+    ) -> T:
+        request_headers = dict(headers or {})
+        if authenticated and self.tokens is not None:
+            request_headers.update(self.tokens.auth_headers())
+        the_files = files() if callable(files) else files
+        try:
+            if counted:
+                with self.budget.slot():
+                    response = self._transmit(method, path, params, data, json, the_files, request_headers)
+            else:
+                response = self._transmit(method, path, params, data, json, the_files, request_headers)
+        finally:
+            _close_files(the_files)
+        return parse(response)
+
+    def _transmit(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        data: Mapping[str, Any] | None,
+        json: Any,
+        files: Any,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = self.client.request(
+                method, path, params=params, data=data, json=json, files=files, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            error_class = PlatformUnavailable if isinstance(exc, _NOT_SENT) else _Unsafe
+            raise error_class(
+                f"{method} {path} timed out",
+                platform=self.platform,
+                code="timeout",
+                hint="the platform is slow or unreachable; raise MARKETING_PLATFORM_TIMEOUT or retry later",
+            ) from exc
+        except httpx.TransportError as exc:
+            error_class = PlatformUnavailable if isinstance(exc, _NOT_SENT) else _Unsafe
+            raise error_class(
+                f"{method} {path} failed: {type(exc).__name__}",
+                platform=self.platform,
+                code="network",
+                hint="check the base URL and network connectivity",
+            ) from exc
+        log.debug(
+            "%s %s %s -> %d in %.0f ms",
+            self.platform,
+            method,
+            path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+
+def _close_files(files: Any) -> None:
+    """Close every file object inside an httpx ``files`` argument."""
+    if not files:
+        return
+    entries = files.values() if isinstance(files, Mapping) else [v for _, v in files]
+    for entry in entries:
+        handle = entry[1] if isinstance(entry, tuple) and len(entry) > 1 else entry
+        close = getattr(handle, "close", None)
+        if callable(close):
+            close()
+
+
+def _h2_available() -> bool:
+    try:
+        import h2  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def json_body(response: httpx.Response) -> Any | None:
+    """The response's JSON, or None when the body is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None

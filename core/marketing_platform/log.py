@@ -1,0 +1,308 @@
+"""ActivationLog: the write-ahead audit trail of every activation (SQLite, WAL).
+
+An activation is recorded ``pending`` before its first request, each finished step
+(``assets``, ``campaign``, ``publish``) is recorded with its response (external ids)
+as soon as the platform answers, and the final state is ``succeeded``, ``failed`` or
+``degraded``. Replay reads the finished steps and resumes after them, so nothing is
+created twice. A lease (``claim``) keeps two replays of one activation from running at
+once, across processes.
+
+Every connection is opened per operation: the log is safe to share between threads and
+processes. Secrets never reach it: responses and errors are redacted before writing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import NotFound
+from .redaction import redact_obj
+
+State = Literal["pending", "in_progress", "succeeded", "failed", "degraded"]
+STATES: tuple[State, ...] = ("pending", "in_progress", "succeeded", "failed", "degraded")
+STEPS = ("assets", "campaign", "publish")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS activations (
+    id TEXT PRIMARY KEY,
+    content_id TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    state TEXT NOT NULL,
+    degraded INTEGER NOT NULL DEFAULT 0,
+    primary_platform TEXT,
+    steps TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    content TEXT NOT NULL,
+    source TEXT,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT,
+    lease_owner TEXT,
+    lease_until TEXT
+);
+CREATE INDEX IF NOT EXISTS activations_state ON activations(state, started_at);
+CREATE INDEX IF NOT EXISTS activations_content ON activations(content_id, platform);
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ActivationRecord(BaseModel):
+    """One activation as stored: what, where, how far it got, and how it ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    content_id: str
+    platform: str
+    state: State
+    degraded: bool = False
+    primary_platform: str | None = None
+    steps: dict[str, Any] = Field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    attempts: int = 0
+    content: dict[str, Any] = Field(default_factory=dict)
+    source: str | None = None
+    started_at: datetime
+    finished_at: datetime | None = None
+
+    def to_dict(self, *, include_content: bool = False) -> dict[str, Any]:
+        """The ``mplat log --json`` shape."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "content_id": self.content_id,
+            "platform": self.platform,
+            "state": self.state,
+            "degraded": self.degraded,
+            "primary_platform": self.primary_platform,
+            "steps": self.steps,
+            "error": self.error,
+            "attempts": self.attempts,
+            "source": self.source,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
+        if include_content:
+            data["content"] = self.content
+        return data
+
+
+class ActivationLog:
+    """The SQLite activation log at ``path`` (created with its folder on first use)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA busy_timeout=30000")
+            db.execute("PRAGMA synchronous=NORMAL")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ writes
+    def start(
+        self,
+        *,
+        content_id: str,
+        platform: str,
+        content: dict[str, Any],
+        source: str | None = None,
+        primary_platform: str | None = None,
+    ) -> ActivationRecord:
+        """Record a new activation as ``pending`` (before any request is sent)."""
+        now = _now().isoformat()
+        activation_id = uuid.uuid4().hex
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO activations (id, content_id, platform, state, primary_platform, content,"
+                " source, started_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                (
+                    activation_id,
+                    content_id,
+                    platform,
+                    primary_platform,
+                    json.dumps(redact_obj(content), default=str),
+                    source,
+                    now,
+                    now,
+                ),
+            )
+        return self.get(activation_id)
+
+    def begin_attempt(self, activation_id: str) -> ActivationRecord:
+        """Mark an attempt as running (``in_progress``, attempts + 1)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE activations SET state='in_progress', attempts=attempts+1, error=NULL,"
+                " finished_at=NULL, updated_at=? WHERE id=?",
+                (_now().isoformat(), activation_id),
+            )
+        return self.get(activation_id)
+
+    def record_step(self, activation_id: str, step: str, result: dict[str, Any]) -> None:
+        """Store a finished step's response; replay skips steps recorded here."""
+        with self._transaction() as db:
+            row = db.execute("SELECT steps FROM activations WHERE id=?", (activation_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no activation {activation_id}")
+            steps = json.loads(row["steps"])
+            steps[step] = redact_obj(result)
+            db.execute(
+                "UPDATE activations SET steps=?, updated_at=? WHERE id=?",
+                (json.dumps(steps, default=str), _now().isoformat(), activation_id),
+            )
+
+    def finish(
+        self,
+        activation_id: str,
+        state: State,
+        *,
+        error: dict[str, Any] | None = None,
+        degraded: bool = False,
+        platform: str | None = None,
+    ) -> ActivationRecord:
+        """Record the final state (and the error that caused a failure or fallback)."""
+        now = _now().isoformat()
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE activations SET state=?, error=?, degraded=?, platform=COALESCE(?, platform),"
+                " finished_at=?, updated_at=?, lease_owner=NULL, lease_until=NULL WHERE id=?",
+                (
+                    state,
+                    json.dumps(redact_obj(error)) if error else None,
+                    int(degraded),
+                    platform,
+                    now,
+                    now,
+                    activation_id,
+                ),
+            )
+        return self.get(activation_id)
+
+    def claim(self, activation_id: str, *, owner: str | None = None, ttl: float = 900) -> bool:
+        """Take the activation's lease; False when another live process holds it."""
+        owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        now = _now()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT lease_owner, lease_until FROM activations WHERE id=?", (activation_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(
+                    f"no activation {activation_id}", hint="list activations with `mplat log`"
+                )
+            held = row["lease_owner"] and row["lease_until"] and datetime.fromisoformat(row["lease_until"]) > now
+            if held and _owner_alive(row["lease_owner"]):
+                return False
+            db.execute(
+                "UPDATE activations SET lease_owner=?, lease_until=? WHERE id=?",
+                (owner, (now + timedelta(seconds=ttl)).isoformat(), activation_id),
+            )
+        return True
+
+    def release(self, activation_id: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE activations SET lease_owner=NULL, lease_until=NULL WHERE id=?", (activation_id,)
+            )
+
+    # ------------------------------------------------------------------- reads
+    def get(self, activation_id: str) -> ActivationRecord:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM activations WHERE id=?", (activation_id,)).fetchone()
+            if row is None:
+                row = self._by_prefix(db, activation_id)
+        if row is None:
+            raise NotFound(
+                f"no activation with id {activation_id!r}",
+                hint="list activations with `mplat log` and copy an id from there",
+            )
+        return _record(row)
+
+    @staticmethod
+    def _by_prefix(db: sqlite3.Connection, prefix: str) -> sqlite3.Row | None:
+        if len(prefix) < 6 or not all(c in "0123456789abcdef" for c in prefix):
+            return None
+        rows = db.execute("SELECT * FROM activations WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
+        return rows[0] if len(rows) == 1 else None
+
+    def list(self, *, limit: int | None = 50, state: State | None = None) -> list[ActivationRecord]:
+        """Newest first; ``state`` filters."""
+        query = "SELECT * FROM activations"
+        args: list[Any] = []
+        if state:
+            query += " WHERE state=?"
+            args.append(state)
+        query += " ORDER BY started_at DESC, rowid DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(limit)
+        with self._connect() as db:
+            return [_record(row) for row in db.execute(query, args).fetchall()]
+
+
+def _owner_alive(owner: str) -> bool:
+    """False only when the lease owner is a process on this host that has died."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _record(row: sqlite3.Row) -> ActivationRecord:
+    return ActivationRecord(
+        id=row["id"],
+        content_id=row["content_id"],
+        platform=row["platform"],
+        state=row["state"],
+        degraded=bool(row["degraded"]),
+        primary_platform=row["primary_platform"],
+        steps=json.loads(row["steps"]),
+        error=json.loads(row["error"]) if row["error"] else None,
+        attempts=row["attempts"],
+        content=json.loads(row["content"]),
+        source=row["source"],
+        started_at=datetime.fromisoformat(row["started_at"]),
+        finished_at=datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
+    )

@@ -1,0 +1,239 @@
+"""MarketingPlatform: the contract every adapter implements.
+
+An adapter is a subclass registered under the entry-point group
+``marketing_platform.adapters`` (name = platform name). It declares its settings model,
+capabilities and the vendor's rate budget as class attributes and implements the five
+operations. Everything a vendor call needs that is not vendor-specific (HTTP client,
+retries, rate budget, redaction, payload hooks) comes from this base class.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import httpx
+from pydantic import ValidationError
+
+from .errors import ConfigurationError
+from .mapping import ContentMapper
+from .models import (
+    Asset,
+    AssetsResponse,
+    CampaignResponse,
+    CampaignSpec,
+    Capability,
+    CheckResponse,
+    Content,
+    ContentKind,
+    PublishResponse,
+    StatusResponse,
+)
+from .ratelimit import Clock, RateBudget, RateLimits, Sleep
+from .settings import CoreSettings, PlatformSettings
+
+if TYPE_CHECKING:
+    from .http import PlatformHTTP, TokenProvider
+    from .registry import Hooks
+
+#: The plugin API this core implements. An adapter declares the version it was built
+#: for in ``plugin_api_version``; a different major version is reported as broken.
+PLUGIN_API_VERSION = "1.0"
+
+DEFAULT_MAX_ASSET_BYTES = 20 * 1024 * 1024
+
+_KIND_CAPABILITIES = {
+    ContentKind.BLOG_POST: Capability.BLOG_POST,
+    ContentKind.EMAIL: Capability.EMAIL,
+    ContentKind.LANDING_PAGE: Capability.LANDING_PAGE,
+    ContentKind.EVENT: Capability.EVENT,
+}
+
+
+class MarketingPlatform(ABC):
+    """Base class of every adapter. Use as a context manager, or call :meth:`close`."""
+
+    name: ClassVar[str]
+    settings_model: ClassVar[type[PlatformSettings]] = PlatformSettings
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    rate_limits: ClassVar[RateLimits] = RateLimits(calls=10, per_seconds=1, max_concurrent=5)
+    mapper_class: ClassVar[type[ContentMapper]] = ContentMapper
+    max_asset_bytes: ClassVar[int] = DEFAULT_MAX_ASSET_BYTES
+    plugin_api_version: ClassVar[str] = PLUGIN_API_VERSION
+
+    def __init__(
+        self,
+        settings: PlatformSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock = time.time,
+        sleep: Sleep = time.sleep,
+        hooks: Hooks | None = None,
+        core_settings: CoreSettings | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else self.load_settings()
+        self.core_settings = core_settings or CoreSettings()
+        self.transport = transport
+        self.clock = clock
+        self.sleep = sleep
+        self.hooks = hooks
+        self.mapper = self.mapper_class(self)
+        self._http: list[PlatformHTTP] = []
+
+    # ------------------------------------------------------------- construction
+    @classmethod
+    def load_settings(cls, **overrides: Any) -> PlatformSettings:
+        """Settings from the environment plus ``overrides``; a missing or malformed
+        value is a :class:`ConfigurationError` naming the exact variable."""
+        try:
+            return cls.settings_model(**overrides)
+        except ValidationError as exc:
+            raise settings_error(cls.name, cls.settings_model, exc) from None
+
+    @classmethod
+    def supported_kinds(cls) -> frozenset[str]:
+        return frozenset(kind.value for kind, cap in _KIND_CAPABILITIES.items() if cap in cls.capabilities)
+
+    def effective_rate_limits(self) -> RateLimits:
+        return self.rate_limits.overridden_by(self.settings)
+
+    def make_http(
+        self,
+        base_url: str,
+        *,
+        tokens: TokenProvider | None = None,
+        headers: dict[str, str] | None = None,
+        budget: RateBudget | None = None,
+        **options: Any,
+    ) -> PlatformHTTP:
+        """The adapter's HTTP client: shared retry/rate layer, timeout from settings.
+
+        Clients made here are closed by :meth:`close`.
+        """
+        from .http import PlatformHTTP
+
+        budget = budget or RateBudget(
+            self.effective_rate_limits(),
+            name=self.name,
+            store=self.core_settings.rate_store,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+        http = PlatformHTTP(
+            platform=self.name,
+            base_url=base_url,
+            budget=budget,
+            timeout=self.settings.timeout,
+            tokens=tokens,
+            transport=self.transport,
+            headers=headers,
+            sleep=self.sleep,
+            **options,
+        )
+        self._http.append(http)
+        return http
+
+    def transform(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """``payload`` after every ``mplat_transform_payload`` hook had its say.
+
+        Adapters call this on each body they are about to send."""
+        if self.hooks is None:
+            return payload
+        return self.hooks.transform_payload(self.name, operation, payload)
+
+    # --------------------------------------------------------------- operations
+    @abstractmethod
+    def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
+        """Create the campaign/program, or return the existing one of the same name
+        (``reused=True``): calling it twice never creates two."""
+
+    @abstractmethod
+    def publish_content(
+        self,
+        content: Content,
+        *,
+        campaign: CampaignResponse | None = None,
+        assets: AssetsResponse | None = None,
+    ) -> PublishResponse:
+        """Create the content on the platform and publish it now or at
+        ``content.schedule_at``. ``assets`` are the uploaded assets, for images."""
+
+    @abstractmethod
+    def upload_assets(self, assets: Sequence[Asset]) -> AssetsResponse:
+        """Upload validated assets (see :func:`marketing_platform.assets.load_asset`)."""
+
+    @abstractmethod
+    def get_status(self, ref: str) -> StatusResponse:
+        """The platform's current status for the object ``ref`` (an external id)."""
+
+    @abstractmethod
+    def check(self) -> CheckResponse:
+        """Verify credentials and connectivity with read-only calls."""
+
+    # ---------------------------------------------------------------- optional
+    def find_campaign(self, name: str) -> CampaignResponse | None:
+        """The existing campaign called ``name``, or None (for idempotent replay)."""
+        return None
+
+    def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
+        """The content already created for ``content``, or None (for idempotent replay)."""
+        return None
+
+    def plan(self, content: Content) -> list[dict[str, Any]]:
+        """The requests an activation of ``content`` would send, for ``--dry-run``.
+
+        Values that only a live lookup can know are shown as ``<...>`` placeholders.
+        Secrets never appear. The base returns the generic payloads."""
+        steps: list[dict[str, Any]] = []
+        spec = self.mapper.campaign_spec(content)
+        if content.assets:
+            steps.append({"operation": "upload_assets", "assets": [a.filename for a in content.assets]})
+        if spec is not None:
+            steps.append({"operation": "create_campaign", "payload": spec.model_dump(mode="json", exclude_none=True)})
+        steps.append({"operation": "publish_content", "payload": self.mapper.generic_payload(content)})
+        return steps
+
+    @classmethod
+    def cli_commands(cls) -> Any:
+        """An optional ``click.Group`` the adapter adds to the CLI as ``mplat NAME ...``.
+
+        Called on the class (no credentials needed to show help); its commands create
+        the adapter themselves with :func:`marketing_platform.create_platform`."""
+        return None
+
+    # --------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        for http in self._http:
+            http.close()
+        self._http.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.settings.redacted().items())
+        return f"{type(self).__name__}({settings})"
+
+
+def settings_error(platform: str, model: type[PlatformSettings], exc: ValidationError) -> ConfigurationError:
+    """A one-line ConfigurationError naming the environment variables to fix."""
+    prefix = str(model.model_config.get("env_prefix") or "")
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "settings"
+        variable = f"{prefix}{field}".upper()
+        if error["type"] == "missing":
+            parts.append(f"{variable} is not set")
+        else:
+            parts.append(f"{variable} is invalid: {error['msg']}")
+    return ConfigurationError(
+        f"{platform} is not configured: " + "; ".join(parts),
+        platform=platform,
+        code="settings",
+        hint=f"set {', '.join(sorted({p.split(' ')[0] for p in parts}))} in the environment (or a .env file)",
+    )
