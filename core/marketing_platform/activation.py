@@ -94,7 +94,7 @@ class Activator:
         self.registry = registry or default_registry()
         settings = self.registry.core_settings
         self.log = activation_log or ActivationLog(settings.log_path)
-        self._factory = platform_factory or (lambda name: self.registry.create(name))
+        self._factory = platform_factory or self.registry.create
         self.fallback = list(settings.fallbacks if fallback is None else fallback)
         self._instances: dict[str, MarketingPlatform] = {}
 
@@ -141,7 +141,9 @@ class Activator:
             )
         return loaded
 
-    def plan(self, content: Content, platform_name: str, *, asset_root: Path | None = None) -> list[dict[str, Any]]:
+    def plan(
+        self, content: Content, platform_name: str, *, asset_root: Path | None = None
+    ) -> list[dict[str, Any]]:
         """What :meth:`activate` would send (``--dry-run``); validates, sends nothing."""
         platform = self.platform(platform_name)
         prepared = self.prepare(content, platform, asset_root)

@@ -41,7 +41,9 @@ def _fail(path: Path, message: str, hint: str, problems: list[Problem] | None = 
 def _split_front_matter(path: Path, text: str) -> tuple[str, str]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        raise _fail(path, "has no YAML front matter", "start the file with a line '---', the YAML keys, then '---'")
+        raise _fail(
+            path, "has no YAML front matter", "start the file with a line '---', the YAML keys, then '---'"
+        )
     for index in range(1, len(lines)):
         if lines[index].strip() in {"---", "..."}:
             return "".join(lines[1:index]), "".join(lines[index + 1 :])
@@ -59,18 +61,26 @@ def parse_mapping(path: Path, text: str, fmt: str) -> dict[str, Any]:
                 text, body = _split_front_matter(path, text)
             data = yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise _fail(path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-                    "fix the JSON syntax at that position") from None
+        raise _fail(
+            path,
+            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            "fix the JSON syntax at that position",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
-        raise _fail(path, f"is not valid YAML{where}: {problem}", "fix the YAML syntax at that position") from None
+        raise _fail(
+            path, f"is not valid YAML{where}: {problem}", "fix the YAML syntax at that position"
+        ) from None
     if data is None:
         raise _fail(path, "holds no content", "add at least kind and title")
     if not isinstance(data, dict):
-        raise _fail(path, f"must hold a mapping of keys, not a {type(data).__name__}",
-                    "write the content as key: value pairs (see README 'Content file')")
+        raise _fail(
+            path,
+            f"must hold a mapping of keys, not a {type(data).__name__}",
+            "write the content as key: value pairs (see README 'Content file')",
+        )
     if body is not None and body.strip() and "body" not in data and "body_markdown" not in data:
         data["body_markdown"] = body
     return data
@@ -85,8 +95,11 @@ def load_content_file(path: Path | str, *, platform_names: Iterable[str] = ()) -
     path = Path(path)
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
-        raise _fail(path, f"has an unsupported extension {path.suffix!r}",
-                    "use .json, .yaml, .yml or .md (Markdown with YAML front matter)")
+        raise _fail(
+            path,
+            f"has an unsupported extension {path.suffix!r}",
+            "use .json, .yaml, .yml or .md (Markdown with YAML front matter)",
+        )
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -99,13 +112,16 @@ def load_content_file(path: Path | str, *, platform_names: Iterable[str] = ()) -
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(path, f"is not UTF-8 (invalid byte at offset {exc.start})",
-                    "save the file as UTF-8") from None
+        raise _fail(
+            path, f"is not UTF-8 (invalid byte at offset {exc.start})", "save the file as UTF-8"
+        ) from None
     data = parse_mapping(path, text, fmt)
     return ContentFile(content=parse_content(data, path=path, platform_names=platform_names), path=path)
 
 
-def parse_content(data: dict[str, Any], *, path: Path | None = None, platform_names: Iterable[str] = ()) -> Content:
+def parse_content(
+    data: dict[str, Any], *, path: Path | None = None, platform_names: Iterable[str] = ()
+) -> Content:
     """Validate a content mapping; errors name each field with a fix."""
     where = path or Path("<content>")
     data = dict(data)

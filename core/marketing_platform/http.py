@@ -25,6 +25,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -58,6 +59,21 @@ class TokenProvider(Protocol):
 
     def invalidate(self) -> None:
         """Forget the current token; the next ``auth_headers`` fetches a fresh one."""
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One logical request, as given to :meth:`PlatformHTTP.call`."""
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | None
+    data: Mapping[str, Any] | None
+    json: Any
+    files: Any
+    headers: Mapping[str, str] | None
+    authenticated: bool
+    counted: bool
 
 
 class _Unsafe(PlatformUnavailable):
@@ -138,23 +154,20 @@ class PlatformHTTP:
         returning the ``files`` argument, so each attempt opens fresh file handles.
         """
         method = method.upper()
+        request = _Request(method, path, params, data, json, files, headers, authenticated, counted)
         safe_to_repeat = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         reauthenticated = False
 
         def attempt() -> T:
             nonlocal reauthenticated
             try:
-                return self._send_once(
-                    method, path, parse, params, data, json, files, headers, authenticated, counted
-                )
+                return parse(self._send_once(request))
             except TokenExpired:
                 if reauthenticated or self.tokens is None:
                     raise
                 reauthenticated = True
                 self.tokens.invalidate()
-                return self._send_once(
-                    method, path, parse, params, data, json, files, headers, authenticated, counted
-                )
+                return parse(self._send_once(request))
 
         def should_retry(exc: BaseException) -> bool:
             if isinstance(exc, _Unsafe):
@@ -217,47 +230,31 @@ class PlatformHTTP:
 
         return before_sleep
 
-    def _send_once(
-        self,
-        method: str,
-        path: str,
-        parse: Callable[[httpx.Response], T],
-        params: Mapping[str, Any] | None,
-        data: Mapping[str, Any] | None,
-        json: Any,
-        files: Any,
-        headers: Mapping[str, str] | None,
-        authenticated: bool,
-        counted: bool,
-    ) -> T:
-        request_headers = dict(headers or {})
-        if authenticated and self.tokens is not None:
-            request_headers.update(self.tokens.auth_headers())
-        the_files = files() if callable(files) else files
+    def _send_once(self, request: _Request) -> httpx.Response:
+        headers = dict(request.headers or {})
+        if request.authenticated and self.tokens is not None:
+            headers.update(self.tokens.auth_headers())
+        files = request.files() if callable(request.files) else request.files
         try:
-            if counted:
+            if request.counted:
                 with self.budget.slot():
-                    response = self._transmit(method, path, params, data, json, the_files, request_headers)
-            else:
-                response = self._transmit(method, path, params, data, json, the_files, request_headers)
+                    return self._transmit(request, headers, files)
+            return self._transmit(request, headers, files)
         finally:
-            _close_files(the_files)
-        return parse(response)
+            _close_files(files)
 
-    def _transmit(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        data: Mapping[str, Any] | None,
-        json: Any,
-        files: Any,
-        headers: dict[str, str],
-    ) -> httpx.Response:
+    def _transmit(self, request: _Request, headers: dict[str, str], files: Any) -> httpx.Response:
+        method, path = request.method, request.path
         started = time.perf_counter()
         try:
             response = self.client.request(
-                method, path, params=params, data=data, json=json, files=files, headers=headers
+                method,
+                path,
+                params=request.params,
+                data=request.data,
+                json=request.json,
+                files=files,
+                headers=headers,
             )
         except httpx.TimeoutException as exc:
             error_class = PlatformUnavailable if isinstance(exc, _NOT_SENT) else _Unsafe

@@ -222,10 +222,10 @@ class ActivationLog:
                 "SELECT lease_owner, lease_until FROM activations WHERE id=?", (activation_id,)
             ).fetchone()
             if row is None:
-                raise NotFound(
-                    f"no activation {activation_id}", hint="list activations with `mplat log`"
-                )
-            held = row["lease_owner"] and row["lease_until"] and datetime.fromisoformat(row["lease_until"]) > now
+                raise NotFound(f"no activation {activation_id}", hint="list activations with `mplat log`")
+            held = (
+                row["lease_owner"] and row["lease_until"] and datetime.fromisoformat(row["lease_until"]) > now
+            )
             if held and _owner_alive(row["lease_owner"]):
                 return False
             db.execute(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
-from .models import Capability, CampaignSpec, Content
+from .models import CampaignSpec, Capability, Content
 
 if TYPE_CHECKING:
     from .platform import MarketingPlatform

@@ -143,7 +143,8 @@ class LandingPageSpec(_Input):
 def _render_markdown(text: str) -> str:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    html: str = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return html
 
 
 class Content(_Input):

@@ -191,7 +191,9 @@ class MarketingPlatform(ABC):
         if content.assets:
             steps.append({"operation": "upload_assets", "assets": [a.filename for a in content.assets]})
         if spec is not None:
-            steps.append({"operation": "create_campaign", "payload": spec.model_dump(mode="json", exclude_none=True)})
+            steps.append(
+                {"operation": "create_campaign", "payload": spec.model_dump(mode="json", exclude_none=True)}
+            )
         steps.append({"operation": "publish_content", "payload": self.mapper.generic_payload(content)})
         return steps
 

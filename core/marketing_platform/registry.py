@@ -17,7 +17,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
@@ -72,9 +72,9 @@ class Hooks:
         # pluggy calls every implementation with the same arguments; a transform chain
         # needs each to see the previous result, so the implementations run in turn.
         for impl in reversed(self.pm.hook.mplat_transform_payload.get_hookimpls()):
-            arguments = {"platform": platform, "operation": operation, "payload": payload}
+            arguments: dict[str, Any] = {"platform": platform, "operation": operation, "payload": payload}
             changed = impl.function(**{name: arguments[name] for name in impl.argnames})
-            if changed is not None:
+            if isinstance(changed, dict):
                 payload = changed
         return payload
 
@@ -103,7 +103,7 @@ def _compatible(adapter: type[MarketingPlatform]) -> str | None:
     if not (isinstance(adapter, type) and issubclass(adapter, MarketingPlatform)):
         return f"{adapter!r} is not a MarketingPlatform subclass"
     wanted = str(getattr(adapter, "plugin_api_version", "?"))
-    if wanted.split(".")[0] != PLUGIN_API_VERSION.split(".")[0]:
+    if wanted.split(".", maxsplit=1)[0] != PLUGIN_API_VERSION.split(".")[0]:
         return (
             f"built for plugin API {wanted}; this core provides plugin API {PLUGIN_API_VERSION} "
             f"(install a version of the adapter made for plugin API {PLUGIN_API_VERSION.split('.')[0]}.x)"
@@ -218,6 +218,7 @@ class Registry:
         def on_failure(_manager: object, _ep: object, exc: BaseException) -> None:
             failure.append(exc)
 
+        driver: DriverManager[Any] | None
         try:
             driver = DriverManager(
                 ADAPTER_GROUP, name, invoke_on_load=False, on_load_failure_callback=on_failure
@@ -231,8 +232,8 @@ class Registry:
                 code="broken_platform",
                 hint=f"reinstall or upgrade {dists[0]}, or run `mplat platforms` for details",
             )
-        adapter: type[MarketingPlatform] = driver.driver
-        return adapter
+        loaded: Any = driver.driver
+        return cast("type[MarketingPlatform]", loaded)
 
     def available(self) -> list[PlatformInfo]:
         """Every platform with its status; imports every adapter to find broken ones."""
@@ -242,7 +243,11 @@ class Registry:
             eps = self.entry_points().get(name, [])
             dist, version = _distribution(eps[0]) if eps else ("(in-process)", None)
             if name in self.core_settings.disabled:
-                rows.append(PlatformInfo(name, dist, version, "disabled", "disabled by MARKETING_PLATFORM_DISABLED_PLUGINS"))
+                rows.append(
+                    PlatformInfo(
+                        name, dist, version, "disabled", "disabled by MARKETING_PLATFORM_DISABLED_PLUGINS"
+                    )
+                )
                 continue
             if name in in_process and not eps:
                 dist = type(in_process[name]).__module__

@@ -1,0 +1,110 @@
+"""Response parsing for HubSpot calls on top of the core :class:`PlatformHTTP`.
+
+:class:`HubSpotClient` sends through the shared HTTP layer (rate budget, retries, token
+refresh) and turns every answer into a :class:`Reply` or a core error (see
+:mod:`.errors`). Each answer's ``X-HubSpot-RateLimit-Remaining`` /
+``-Interval-Milliseconds`` headers are fed to the rate budget so the adapter holds back
+when other integrations share the account's budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from marketing_platform.http import PlatformHTTP
+
+from .errors import error_from_response
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful HubSpot answer: status, JSON body ({} when empty) and correlation id."""
+
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.body.get(key, default)
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class HubSpotClient:
+    """HubSpot requests: JSON in, :class:`Reply` out, core errors on failure."""
+
+    def __init__(self, http: PlatformHTTP, *, refreshable: bool) -> None:
+        self.http = http
+        self.refreshable = refreshable
+
+    def parser(self, *, tier: str | None = None) -> Callable[[httpx.Response], Reply]:
+        """A ``parse`` function for :meth:`PlatformHTTP.call`. ``tier`` names the HubSpot
+        product tier the call needs, for a clear error on a 403."""
+
+        def parse(response: httpx.Response) -> Reply:
+            self._observe(response)
+            if response.status_code >= 400:
+                raise error_from_response(response, refreshable=self.refreshable, tier=tier)
+            body: Any = {}
+            if response.content:
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {}
+            if isinstance(body, list):
+                body = {"results": body}
+            return Reply(
+                response.status_code,
+                body if isinstance(body, dict) else {},
+                response.headers.get("X-HubSpot-Correlation-Id"),
+            )
+
+        return parse
+
+    def _observe(self, response: httpx.Response) -> None:
+        remaining = _int_header(response, "X-HubSpot-RateLimit-Remaining")
+        interval_ms = _int_header(response, "X-HubSpot-RateLimit-Interval-Milliseconds")
+        if remaining is not None:
+            self.http.budget.observe(remaining, interval_ms / 1000 if interval_ms else None)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        idempotent: bool | None = None,
+        tier: str | None = None,
+    ) -> Reply:
+        """Send one request; raises a core error (see :mod:`.errors`) on failure."""
+        return self.http.call(
+            method,
+            path,
+            self.parser(tier=tier),
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            idempotent=idempotent,
+        )
+
+    def get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Reply:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, json: Any = None, *, idempotent: bool | None = None, tier: str | None = None) -> Reply:
+        return self.request("POST", path, json=json, idempotent=idempotent, tier=tier)
+
+    def put(self, path: str, json: Any = None) -> Reply:
+        return self.request("PUT", path, json=json)
