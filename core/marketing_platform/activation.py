@@ -16,7 +16,9 @@ Promises, whatever fails:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,19 @@ from .registry import Registry, default_registry
 log = logging.getLogger("marketing_platform.activation")
 
 PlatformFactory = Callable[[str], MarketingPlatform]
+
+#: Upper bound on concurrent activations when no platform declares a smaller one.
+DEFAULT_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Job:
+    """One activation to run: which content, on which platform, assets resolved where."""
+
+    content: Content
+    platform: str
+    asset_root: Path | None = None
+    source: str | None = None
 
 
 @dataclass
@@ -97,13 +112,15 @@ class Activator:
         self._factory = platform_factory or self.registry.create
         self.fallback = list(settings.fallbacks if fallback is None else fallback)
         self._instances: dict[str, MarketingPlatform] = {}
+        self._instances_lock = threading.Lock()
 
     # ----------------------------------------------------------------- plumbing
     def platform(self, name: str) -> MarketingPlatform:
         """The adapter instance for ``name``, created once per Activator."""
-        if name not in self._instances:
-            self._instances[name] = self._factory(name)
-        return self._instances[name]
+        with self._instances_lock:
+            if name not in self._instances:
+                self._instances[name] = self._factory(name)
+            return self._instances[name]
 
     def close(self) -> None:
         for instance in self._instances.values():
@@ -189,6 +206,38 @@ class Activator:
             results.append(self.activate(content, name, asset_root=asset_root, source=source))
         return results
 
+    def activate_all(
+        self,
+        jobs: Sequence[Job],
+        *,
+        max_workers: int | None = None,
+        on_done: Callable[[ActivationResult], None] | None = None,
+    ) -> list[ActivationResult]:
+        """Run many activations concurrently, in the order given for the results.
+
+        Concurrency is bounded by ``max_workers``, else by the smallest concurrent-call
+        budget the involved platforms declare. Every job must have passed
+        :meth:`prepare` (``activate`` re-validates, but a bad job here only fails itself).
+        """
+        if not jobs:
+            return []
+        names = {job.platform for job in jobs}
+        adapters = [self.platform(name) for name in sorted(names)]  # created before threads start
+        if max_workers is None:
+            budgets = [a.effective_rate_limits().max_concurrent or DEFAULT_WORKERS for a in adapters]
+            max_workers = max(1, min([DEFAULT_WORKERS, *budgets]))
+
+        def run(job: Job) -> ActivationResult:
+            result = self.activate(job.content, job.platform, asset_root=job.asset_root, source=job.source)
+            if on_done is not None:
+                on_done(result)
+            return result
+
+        if max_workers == 1 or len(jobs) == 1:
+            return [run(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="mplat-activate") as pool:
+            return list(pool.map(run, jobs))
+
     def replay(self, activation_id: str) -> ActivationResult:
         """Resume a failed, degraded or interrupted activation on its primary platform."""
         record = self.log.get(activation_id)
@@ -206,10 +255,11 @@ class Activator:
             )
         adapter = self.platform(record.platform)
         steps = dict(record.steps)
+        resuming = record.attempts > 0
         self.log.begin_attempt(record.id)
         result = ActivationResult(record=record, **_responses(steps))
         try:
-            self._steps(record.id, adapter, content, steps, result)
+            self._steps(record.id, adapter, content, steps, result, resuming=resuming)
         except Exception as exc:  # every failure ends in the log, never lost
             if not isinstance(exc, MarketingPlatformError):
                 log.exception("activation %s failed unexpectedly", record.id)
@@ -233,7 +283,11 @@ class Activator:
         content: Content,
         steps: dict[str, Any],
         result: ActivationResult,
+        *,
+        resuming: bool,
     ) -> None:
+        """Run the steps not yet in ``steps``. When ``resuming`` an earlier attempt may
+        have created the content without recording it, so the adapter looks first."""
         if content.assets and "assets" not in steps:
             result.assets = adapter.upload_assets(content.assets)
             self.log.record_step(activation_id, "assets", result.assets.model_dump(mode="json"))
@@ -242,7 +296,7 @@ class Activator:
             result.campaign = adapter.create_campaign(spec)
             self.log.record_step(activation_id, "campaign", result.campaign.model_dump(mode="json"))
         if "publish" not in steps:
-            existing = adapter.find_content(content, result.campaign) if steps else None
+            existing = adapter.find_content(content, result.campaign) if resuming else None
             result.publish = existing or adapter.publish_content(
                 content, campaign=result.campaign, assets=result.assets
             )

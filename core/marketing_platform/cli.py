@@ -188,7 +188,7 @@ def activate(
     asset_root: Path | None,
 ) -> None:
     """Activate content FILES (JSON, YAML, or Markdown with front matter; or folders of them)."""
-    from .activation import Activator
+    from .activation import Activator, Job
     from .contentfile import load_content_file
     from .registry import default_registry
 
@@ -223,16 +223,31 @@ def activate(
                     out.rule(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent)")
                     out.print_json(redact(json.dumps(redact_obj(plan["requests"]), default=str)))
             return
-        results = []
-        for item in loaded:
-            results += activator.activate_many(
-                item.content, names, asset_root=asset_root or item.asset_root, source=str(item.path)
-            )
+        jobs = [
+            Job(item.content, name, asset_root or item.asset_root, str(item.path))
+            for item in loaded
+            for name in names
+        ]
+        results = _run_with_progress(activator, jobs, show=not as_json and len(jobs) > 1)
     if as_json:
         _emit_json({"activations": [r.to_dict() for r in results]})
     else:
         _print_results(results)
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+
+
+def _run_with_progress(activator: Any, jobs: Sequence[Any], *, show: bool) -> list[Any]:
+    """Run ``jobs`` concurrently; a progress bar on stderr when ``show``."""
+    if not show:
+        results: list[Any] = activator.activate_all(jobs)
+        return results
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("activating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("activate", total=len(jobs))
+        results = activator.activate_all(jobs, on_done=lambda _result: progress.advance(task))
+    return results
 
 
 def _print_results(results: Sequence[Any]) -> None:
