@@ -367,5 +367,20 @@ def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: boo
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
 
 
+@main.command("new-adapter")
+@click.argument("name")
+@click.option("--dest", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="Folder to create the distribution in.")
+@handle_errors
+def new_adapter(name: str, dest: Path) -> None:
+    """Write a new adapter distribution skeleton (pyproject with the entry point, adapter,
+    settings, mapper, conformance test) to DEST/marketing-platform-NAME."""
+    from .scaffold import create_adapter
+
+    created = create_adapter(name, dest)
+    out.print(f"created {created}")
+    out.print(f"next: pip install -e {created} && mplat platforms")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
