@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .redaction import register_secret
@@ -29,9 +29,9 @@ def default_data_dir() -> Path:
 class CoreSettings(BaseSettings):
     """The framework's settings: ``MARKETING_PLATFORM``, ``MARKETING_PLATFORM_*``."""
 
-    model_config = SettingsConfigDict(env_prefix="MARKETING_PLATFORM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MARKETING_PLATFORM_", extra="ignore", populate_by_name=True)
 
-    platform: str = Field(default="mock", validation_alias=AliasChoices("MARKETING_PLATFORM", "platform"))
+    platform: str = Field(default="mock", validation_alias="MARKETING_PLATFORM")
     fallback: str | None = None
     log: Path | None = None
     timeout: float = Field(default=30.0, gt=0)
@@ -82,11 +82,10 @@ class PlatformSettings(BaseSettings):
     ``daily_quota`` override the adapter's declared budget.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", validate_default=True)
+    model_config = SettingsConfigDict(extra="ignore", validate_default=True, populate_by_name=True)
 
-    timeout: float = Field(
-        default=30.0, gt=0, validation_alias=AliasChoices("timeout", "MARKETING_PLATFORM_TIMEOUT")
-    )
+    # One timeout for every platform; ``timeout=`` works as a keyword override too.
+    timeout: float = Field(default=30.0, gt=0, validation_alias="MARKETING_PLATFORM_TIMEOUT")
     rate_limit: str | None = None
     max_concurrent: int | None = Field(default=None, ge=1)
     daily_quota: int | None = Field(default=None, ge=1)
