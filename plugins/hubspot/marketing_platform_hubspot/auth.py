@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from pydantic import SecretStr
+
 from marketing_platform.errors import AuthenticationError
 from marketing_platform.ratelimit import Clock
 from marketing_platform.redaction import register_secret
-from pydantic import SecretStr
 
 from .errors import PLATFORM, error_from_response
 
 if TYPE_CHECKING:
     from marketing_platform.http import PlatformHTTP
 
-TOKEN_PATH = "/oauth/v1/token"
+TOKEN_PATH = "/oauth/v1/token"  # noqa: S105 (a path, not a secret)
 #: Refresh this many seconds before HubSpot's ``expires_in`` runs out.
 REFRESH_MARGIN_SECONDS = 300.0
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
 from marketing_platform.http import PlatformHTTP
 
 from .errors import error_from_response
@@ -103,7 +104,9 @@ class HubSpotClient:
     def get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Reply:
         return self.request("GET", path, params=params)
 
-    def post(self, path: str, json: Any = None, *, idempotent: bool | None = None, tier: str | None = None) -> Reply:
+    def post(
+        self, path: str, json: Any = None, *, idempotent: bool | None = None, tier: str | None = None
+    ) -> Reply:
         return self.request("POST", path, json=json, idempotent=idempotent, tier=tier)
 
     def put(self, path: str, json: Any = None) -> Reply:

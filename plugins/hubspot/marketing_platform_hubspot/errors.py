@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
 from marketing_platform.errors import (
     AuthenticationError,
     Conflict,
@@ -25,6 +26,7 @@ from marketing_platform.errors import (
     PlatformUnavailable,
     Problem,
     RateLimitError,
+    RateLimitScope,
 )
 from marketing_platform.http import TokenExpired
 from marketing_platform.redaction import redact
@@ -97,6 +99,14 @@ ERROR_TABLE: Mapping[str | int, Rule] = {
 EMAIL_PUBLISH_TIER = "Marketing Hub Enterprise (or the transactional email add-on)"
 
 
+class MissingScopes(PermissionDenied):
+    """A 403 ``MISSING_SCOPES``: ``scopes`` are the scopes the app must be granted."""
+
+    def __init__(self, message: str, *, scopes: list[str], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.scopes = list(scopes)
+
+
 def _body(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
@@ -106,7 +116,7 @@ def _body(response: httpx.Response) -> dict[str, Any]:
 
 
 def _rule_for(status: int, category: str | None, policy: str | None) -> Rule:
-    if status == 429 and policy in ERROR_TABLE:
+    if status == 429 and policy is not None and policy in ERROR_TABLE:
         return ERROR_TABLE[policy]
     if category and category in ERROR_TABLE:
         return ERROR_TABLE[category]
@@ -131,7 +141,9 @@ def _problems(body: Mapping[str, Any], message: str) -> list[Problem]:
 
 def _missing_scopes(body: Mapping[str, Any]) -> list[str]:
     found: list[str] = []
-    contexts = [body.get("context")] + [e.get("context") for e in body.get("errors") or [] if isinstance(e, Mapping)]
+    contexts = [body.get("context")] + [
+        e.get("context") for e in body.get("errors") or [] if isinstance(e, Mapping)
+    ]
     for context in contexts:
         if isinstance(context, Mapping):
             for scope in context.get("missingScopes") or context.get("requiredScopes") or []:
@@ -175,16 +187,20 @@ def error_from_response(
     policy = str(body.get("policyName")) if body.get("policyName") else None
     rule = _rule_for(status, category, policy)
     message = redact(str(body.get("message") or f"HubSpot answered HTTP {status}"))
-    method = response.request.method if response.has_request() else "GET"
+    try:
+        method = response.request.method
+    except RuntimeError:  # a Response built by hand has no request
+        method = "GET"
     common: dict[str, Any] = {
         "platform": PLATFORM,
         "code": policy or category or str(status),
         "request_id": body.get("correlationId") or response.headers.get("X-HubSpot-Correlation-Id"),
         "hint": rule.hint,
-        "retryable": rule.retryable,
     }
+    if rule.retryable is not None:  # else the class default (RateLimitError: by scope)
+        common["retryable"] = rule.retryable
     if rule.kind is RateLimitError:
-        scope = "daily" if policy == "DAILY" else "window"
+        scope: RateLimitScope = "daily" if policy == "DAILY" else "window"
         retry_after = None if scope == "daily" else _retry_after(response)
         return RateLimitError(message, scope=scope, retry_after=retry_after, **common)
     if rule.kind is ContentRejected:
@@ -197,7 +213,8 @@ def error_from_response(
                 f"the HubSpot app lacks the scope(s) {', '.join(scopes)}: add them to the private app "
                 "(or the OAuth app's scopes, then re-authorise) and try again"
             )
-        elif tier:
+            return MissingScopes(message, scopes=scopes, **common)
+        if tier:
             common["code"] = "tier"
             common["hint"] = f"this needs {tier}; upgrade the HubSpot account or publish it in HubSpot"
         return PermissionDenied(message, **common)

@@ -93,7 +93,8 @@ class HubSpotMapper(ContentMapper):
                 found.append(
                     Problem(
                         "hubspot.blog_id",
-                        "a HubSpot blog post needs a blog: set hubspot.blog_id in the content or HUBSPOT_BLOG_ID",
+                        "a HubSpot blog post needs a blog: "
+                        "set hubspot.blog_id in the content or HUBSPOT_BLOG_ID",
                     )
                 )
             elif not blog_id.isdigit():
@@ -112,7 +113,9 @@ class HubSpotMapper(ContentMapper):
                 if not name.strip()
             ]
         found += [
-            Problem(f"topics[{i}]", "a topic cannot be empty") for i, name in enumerate(content.topics) if not name
+            Problem(f"topics[{i}]", "a topic cannot be empty")
+            for i, name in enumerate(content.topics)
+            if not name
         ]
         if content.schedule_at is not None and content.schedule_at.timestamp() <= self.platform.clock():
             found.append(Problem("schedule_at", "is in the past; HubSpot can only schedule for later"))

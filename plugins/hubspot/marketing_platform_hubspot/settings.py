@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
 from marketing_platform.errors import ConfigurationError
 from marketing_platform.ratelimit import RateLimits
 from marketing_platform.settings import PlatformSettings, check_base_url
-from pydantic import SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
 
 AuthMode = Literal["private_app", "oauth"]
 RateTier = Literal["free", "starter", "professional", "enterprise", "addon"]

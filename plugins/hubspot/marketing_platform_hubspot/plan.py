@@ -1,0 +1,214 @@
+"""The ``--dry-run`` plan: every request an activation would send, in order.
+
+Each step is ``{operation, method, path, params?, json?, form?, file?, when?}`` built by
+the same :class:`~.mapping.HubSpotMapper` code the live run uses; ids only a live call
+can know are ``<resolved at run time: ...>`` placeholders. The ``Authorization`` header
+is shown as ``Bearer ***`` and OAuth secrets as ``***``: a plan never holds a secret.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from marketing_platform.models import AssetResult, Content, ContentKind
+from marketing_platform.redaction import MASK
+
+from .mapping import CONTACTS, featured_image, placeholder
+
+if TYPE_CHECKING:
+    from marketing_platform.models import AssetsResponse
+
+    from .platform import HubSpotPlatform
+
+
+def _step(operation: str, method: str, path: str, **extra: Any) -> dict[str, Any]:
+    step: dict[str, Any] = {"operation": operation, "method": method, "path": path}
+    step.update({k: v for k, v in extra.items() if v is not None})
+    return step
+
+
+def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, Any]]:
+    """The requests for ``content`` on ``platform``; sends nothing."""
+    from .platform import CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS
+
+    mapper = platform.hubspot_mapper
+    config = platform.config
+    steps: list[dict[str, Any]] = [
+        {
+            "operation": "connection",
+            "base_url": config.base_url,
+            "headers": {"Authorization": f"Bearer {MASK}"},
+            "auth": platform.auth_mode,
+        }
+    ]
+    if platform.auth_mode == "oauth":
+        steps.append(
+            _step(
+                "oauth_token",
+                "POST",
+                "/oauth/v1/token",
+                form={
+                    "grant_type": "refresh_token",
+                    "client_id": config.client_id,
+                    "client_secret": MASK,
+                    "refresh_token": MASK,
+                },
+                when="before the first call and ahead of the token's expiry",
+            )
+        )
+
+    uploaded: list[AssetResult] = []
+    for asset in content.assets:
+        url = placeholder(f"hosted URL of {asset.filename}")
+        uploaded.append(
+            AssetResult(
+                name=asset.filename,
+                url=url,
+                mime_type=asset.mime_type,
+                alt_text=asset.alt_text,
+                role=asset.role,
+            )
+        )
+        steps.append(
+            _step(
+                "upload_file",
+                "POST",
+                FILES,
+                form=platform.transform("upload_file", mapper.file_form(asset.filename)),
+                file={"filename": asset.filename, "content_type": asset.mime_type, "size": asset.size},
+            )
+        )
+
+    campaign_id: str | None = None
+    spec = mapper.campaign_spec(content)
+    if spec is not None:
+        campaign_id = placeholder(f"id of the campaign named {spec.name!r}")
+        steps.append(_step("find_campaign", "GET", CAMPAIGNS, params={"name": spec.name, "limit": 100}))
+        steps.append(
+            _step(
+                "create_campaign",
+                "POST",
+                CAMPAIGNS,
+                json=platform.transform("create_campaign", mapper.campaign_payload(spec)),
+                when="only when no campaign of that name exists",
+            )
+        )
+        steps += [
+            _step(
+                "create_campaign_budget",
+                "POST",
+                f"{CAMPAIGNS}/{campaign_id}/budget",
+                json=platform.transform("create_campaign_budget", item),
+                when="only for a newly created campaign",
+            )
+            for item in mapper.budget_payloads(spec)
+        ]
+
+    if content.kind is ContentKind.BLOG_POST:
+        steps += _blog_steps(
+            platform, content=content, campaign_id=campaign_id, uploaded=uploaded, posts=POSTS, tags=TAGS
+        )
+    elif content.kind is ContentKind.EMAIL:
+        steps += _email_steps(platform, content, campaign_id, EMAILS, LISTS)
+    return steps
+
+
+def _uploaded(results: list[AssetResult]) -> AssetsResponse:
+    from marketing_platform.models import AssetsResponse
+
+    return AssetsResponse(platform="hubspot", results=results)
+
+
+def _blog_steps(
+    platform: HubSpotPlatform,
+    *,
+    content: Content,
+    campaign_id: str | None,
+    uploaded: list[AssetResult],
+    posts: str,
+    tags: str,
+) -> list[dict[str, Any]]:
+    from .platform import CAMPAIGNS
+
+    mapper = platform.hubspot_mapper
+    steps: list[dict[str, Any]] = []
+    tag_ids = []
+    for topic in content.topics:
+        steps.append(_step("find_blog_tag", "GET", tags, params={"name": topic}))
+        steps.append(
+            _step(
+                "create_blog_tag",
+                "POST",
+                tags,
+                json=platform.transform("create_blog_tag", {"name": topic}),
+                when="only when the tag does not exist",
+            )
+        )
+        tag_ids.append(placeholder(f"tag id of {topic!r}"))
+    image = featured_image(_uploaded(uploaded))
+    payload = mapper.blog_post_payload(content, tag_ids=tag_ids, campaign_id=campaign_id, image=image)
+    post_id = placeholder("id of the new blog post")
+    steps.append(
+        _step("create_blog_post", "POST", posts, json=platform.transform("create_blog_post", payload))
+    )
+    if campaign_id is not None:
+        steps.append(
+            _step("attach_to_campaign", "PUT", f"{CAMPAIGNS}/{campaign_id}/assets/BLOG_POST/{post_id}")
+        )
+    if content.schedule_at is not None:
+        body = platform.transform("schedule_blog_post", mapper.schedule_payload(post_id, content.schedule_at))
+        steps.append(_step("schedule_blog_post", "POST", f"{posts}/schedule", json=body))
+    else:
+        steps.append(_step("publish_blog_post", "POST", f"{posts}/{post_id}/draft/push-live"))
+    return steps
+
+
+def _email_steps(
+    platform: HubSpotPlatform, content: Content, campaign_id: str | None, emails: str, lists: str
+) -> list[dict[str, Any]]:
+    from .errors import EMAIL_PUBLISH_TIER
+    from .platform import CAMPAIGNS
+
+    mapper = platform.hubspot_mapper
+    steps: list[dict[str, Any]] = []
+    list_ids = []
+    audience = content.audience
+    for name in audience.lists if audience else []:
+        steps.append(
+            _step("find_list", "GET", f"{lists}/object-type-id/{CONTACTS}/name/{quote(name, safe='')}")
+        )
+        if audience is not None and audience.create_missing:
+            steps.append(
+                _step(
+                    "create_list",
+                    "POST",
+                    lists,
+                    json=platform.transform("create_list", mapper.list_payload(name)),
+                    when="only when no list of that name exists",
+                )
+            )
+        list_ids.append(placeholder(f"list id of {name!r}"))
+    payload = mapper.email_payload(content, campaign_id=campaign_id, list_ids=list_ids)
+    email_id = placeholder("id of the new marketing email")
+    steps.append(
+        _step(
+            "create_marketing_email",
+            "POST",
+            emails,
+            json=platform.transform("create_marketing_email", payload),
+        )
+    )
+    if campaign_id is not None:
+        steps.append(
+            _step("attach_to_campaign", "PUT", f"{CAMPAIGNS}/{campaign_id}/assets/MARKETING_EMAIL/{email_id}")
+        )
+        steps += [
+            _step("attach_to_campaign", "PUT", f"{CAMPAIGNS}/{campaign_id}/assets/OBJECT_LIST/{list_id}")
+            for list_id in list_ids
+        ]
+    if mapper.publish_email(content):
+        steps.append(
+            _step("publish_marketing_email", "POST", f"{emails}/{email_id}/publish", needs=EMAIL_PUBLISH_TIER)
+        )
+    return steps

@@ -1,0 +1,654 @@
+"""A loopback fake of the HubSpot APIs the adapter uses, as a WSGI app.
+
+Written from ``shared/vendors/hubspot.md`` (not from HubSpot's specs). It keeps state
+(campaigns, budget items, campaign assets, blog posts, tags, marketing emails, lists,
+files, OAuth tokens with expiry), logs every call for assertions, enforces a per-window
+request budget (answering with HubSpot's real 429 body and headers on excess), sends the
+``X-HubSpot-RateLimit-*`` headers, and has knobs to inject failures. Time comes from an
+injectable clock (share :class:`FakeClock` with the adapter so nothing really waits).
+
+Run it in-process with ``httpx.WSGITransport(app=fake)`` or on a socket with
+``tests.fakes.server.serve(fake)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.parser import BytesParser
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+Json = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+class FakeClock:
+    """A clock whose ``sleep`` advances it: hand ``clock=`` and ``sleep=`` to the adapter."""
+
+    def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
+        self.now = start
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += max(0.0, seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Call:
+    """One request the fake received (and what it answered)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    at: float = 0.0
+    status: int = 0
+
+
+@dataclass
+class Injection:
+    method: str
+    path: str
+    status: int
+    body: Json
+    headers: dict[str, str]
+    times: int
+
+
+class Reply(Exception):
+    """Raised by handlers to answer at once."""
+
+    def __init__(self, status: int, body: Json | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+SCOPES = [
+    ("GET", "/marketing/v3/campaigns", "marketing.campaigns.read"),
+    ("", "/marketing/v3/campaigns", "marketing.campaigns.write"),
+    ("", "/cms/v3/blogs", "content"),
+    ("", "/marketing/v3/emails", "content"),
+    ("", "/files/v3", "files"),
+    ("GET", "/crm/v3/lists", "crm.lists.read"),
+    ("", "/crm/v3/lists", "crm.lists.write"),
+]
+ASSET_TYPES = {"BLOG_POST", "MARKETING_EMAIL", "OBJECT_LIST", "LANDING_PAGE", "FORM", "CTA"}
+
+
+class FakeHubSpot:
+    """The fake. Configure it through the constructor and the public attributes."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        tokens: Iterable[str] = ("pat-na1-test-token",),
+        window_calls: int = 100,
+        window_seconds: float = 10.0,
+        daily_calls: int = 250_000,
+        blogs: Iterable[str] = ("1234567",),
+        oauth_clients: dict[str, str] | None = None,
+        refresh_tokens: Iterable[str] = ("rt-test-refresh",),
+        token_lifetime: float = 1800.0,
+    ) -> None:
+        self.clock = clock or FakeClock()
+        self.private_tokens = set(tokens)
+        self.window_calls = window_calls
+        self.window_seconds = window_seconds
+        self.daily_calls = daily_calls
+        self.blogs = set(blogs)
+        self.oauth_clients = oauth_clients or {"client-id-1": "client-secret-1"}
+        self.refresh_tokens = set(refresh_tokens)
+        self.token_lifetime = token_lifetime
+        self.send_rate_headers = True
+        self.send_retry_after: float | None = None
+        self.daily_exhausted = False
+        self.granted_scopes: set[str] | None = None  # None: every scope
+        self.email_publish_allowed = True
+
+        self.campaigns: dict[str, Json] = {}
+        self.budget: dict[str, list[Json]] = {}
+        self.campaign_assets: dict[str, dict[str, list[str]]] = {}
+        self.posts: dict[str, Json] = {}
+        self.tags: dict[str, Json] = {}
+        self.emails: dict[str, Json] = {}
+        self.lists: dict[str, Json] = {}
+        self.files: dict[str, Json] = {}
+        self.access_tokens: dict[str, float] = {}
+        self.calls: list[Call] = []
+        self.injections: list[Injection] = []
+        self.window: deque[float] = deque()
+        self.peak_in_window = 0
+        self.window_rejections = 0
+        self.daily_count = 0
+
+        self._ids = itertools.count(1001)
+        self._lock = threading.RLock()
+        self._routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
+            ("POST", re.compile(r"/oauth/v1/token"), self._token),
+            ("GET", re.compile(r"/marketing/v3/campaigns"), self._list_campaigns),
+            ("POST", re.compile(r"/marketing/v3/campaigns"), self._create_campaign),
+            ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)"), self._get_campaign),
+            ("POST", re.compile(r"/marketing/v3/campaigns/([^/]+)/budget"), self._add_budget),
+            ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)/assets/([A-Z_]+)"), self._list_assets),
+            ("PUT", re.compile(r"/marketing/v3/campaigns/([^/]+)/assets/([A-Z_]+)/([^/]+)"), self._attach),
+            ("GET", re.compile(r"/cms/v3/blogs/tags"), self._list_tags),
+            ("POST", re.compile(r"/cms/v3/blogs/tags"), self._create_tag),
+            ("GET", re.compile(r"/cms/v3/blogs/posts"), self._list_posts),
+            ("POST", re.compile(r"/cms/v3/blogs/posts"), self._create_post),
+            ("POST", re.compile(r"/cms/v3/blogs/posts/schedule"), self._schedule_post),
+            ("GET", re.compile(r"/cms/v3/blogs/posts/([^/]+)"), self._get_post),
+            ("POST", re.compile(r"/cms/v3/blogs/posts/([^/]+)/draft/push-live"), self._push_live),
+            ("POST", re.compile(r"/marketing/v3/emails"), self._create_email),
+            ("GET", re.compile(r"/marketing/v3/emails/([^/]+)"), self._get_email),
+            ("POST", re.compile(r"/marketing/v3/emails/([^/]+)/publish"), self._publish_email),
+            ("GET", re.compile(r"/crm/v3/lists/object-type-id/([^/]+)/name/(.+)"), self._list_by_name),
+            ("POST", re.compile(r"/crm/v3/lists"), self._create_list),
+            ("POST", re.compile(r"/files/v3/files"), self._upload),
+        ]
+
+    # ------------------------------------------------------------------ knobs
+    def inject(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: Json | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests matching ``method`` and ``path`` (a prefix;
+        ``*`` for any) with ``status`` and ``body``."""
+        self.injections.append(Injection(method.upper(), path, status, body or {}, headers or {}, times))
+
+    def inject_rate_limit(self, *, times: int = 1, path: str = "*", method: str = "*") -> None:
+        """``times`` HubSpot TEN_SECONDLY_ROLLING 429s."""
+        body = self._rate_body("TEN_SECONDLY_ROLLING")
+        headers = {"Retry-After": str(int(self.send_retry_after))} if self.send_retry_after else {}
+        self.inject(method, path, 429, body, headers=headers, times=times)
+
+    def inject_validation_error(self, method: str, path: str, errors: list[tuple[str, str]]) -> None:
+        """A 400 VALIDATION_ERROR naming ``(field, message)`` pairs."""
+        body = self._error(
+            "VALIDATION_ERROR",
+            f"{len(errors)} validation error(s)",
+            errors=[{"message": m, "in": f, "code": "INVALID"} for f, m in errors],
+        )
+        self.inject(method, path, 400, body)
+
+    def expire_tokens(self) -> None:
+        """Every OAuth access token issued so far expires now."""
+        for token in self.access_tokens:
+            self.access_tokens[token] = self.clock() - 1
+
+    def calls_to(self, method: str, path: str) -> list[Call]:
+        """Calls with this method whose path matches ``path`` (a regex, anchored)."""
+        pattern = re.compile(path + r"\Z")
+        return [c for c in self.calls if c.method == method and pattern.match(c.path)]
+
+    # ------------------------------------------------------------------ WSGI
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        with self._lock:
+            call = self._read(environ)
+            self.calls.append(call)
+            try:
+                status, body, headers = self._handle(call)
+            except Reply as reply:
+                status, body, headers = reply.status, reply.body, reply.headers
+            call.status = status
+        payload = json.dumps(body).encode() if body is not None else b""
+        out_headers = [("Content-Type", "application/json;charset=utf-8")] if body is not None else []
+        out_headers += list(headers.items())
+        out_headers.append(("Content-Length", str(len(payload))))
+        phrase = (
+            HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Web Server Is Down"
+        )
+        start_response(f"{status} {phrase}", out_headers)
+        return [payload]
+
+    def _read(self, environ: dict[str, Any]) -> Call:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        content_type = environ.get("CONTENT_TYPE") or ""
+        headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        call = Call(
+            method=environ["REQUEST_METHOD"],
+            path=environ.get("PATH_INFO") or "/",
+            query=dict(parse_qsl(environ.get("QUERY_STRING") or "")),
+            headers=headers,
+            at=self.clock(),
+        )
+        if content_type.startswith("application/json") and raw:
+            call.json = json.loads(raw)
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            call.form = dict(parse_qsl(raw.decode()))
+        elif content_type.startswith("multipart/form-data"):
+            message = BytesParser(policy=policy.HTTP).parsebytes(
+                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
+            )
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                data = part.get_payload(decode=True)
+                if part.get_filename() is not None:
+                    call.files[str(name)] = {
+                        "filename": part.get_filename(),
+                        "content_type": part.get_content_type(),
+                        "data": data,
+                    }
+                else:
+                    call.form[str(name)] = data.decode() if isinstance(data, bytes) else str(data)
+        return call
+
+    def _handle(self, call: Call) -> tuple[int, Json | None, dict[str, str]]:
+        counted = call.path != "/oauth/v1/token"
+        headers: dict[str, str] = {"X-HubSpot-Correlation-Id": str(uuid.uuid4())}
+        if counted:
+            headers.update(self._admit(call))
+        injected = self._injected(call)
+        if injected is not None:
+            injected.headers = {**headers, **injected.headers}
+            raise injected
+        handler, args = self._route(call)
+        if counted:
+            self._authenticate(call)
+            self._check_scopes(call)
+        status, body = handler(call, *args)
+        return status, body, headers
+
+    def _admit(self, call: Call) -> dict[str, str]:
+        now = call.at
+        while self.window and self.window[0] <= now - self.window_seconds:
+            self.window.popleft()
+        if self.daily_exhausted or self.daily_count >= self.daily_calls:
+            raise Reply(429, self._rate_body("DAILY"), {"X-HubSpot-RateLimit-Daily-Remaining": "0"})
+        if len(self.window) >= self.window_calls:
+            self.window_rejections += 1
+            headers = self._rate_headers(0)
+            if self.send_retry_after:
+                headers["Retry-After"] = str(int(self.send_retry_after))
+            raise Reply(429, self._rate_body("TEN_SECONDLY_ROLLING"), headers)
+        self.window.append(now)
+        self.daily_count += 1
+        self.peak_in_window = max(self.peak_in_window, len(self.window))
+        return self._rate_headers(self.window_calls - len(self.window))
+
+    def _rate_headers(self, remaining: int) -> dict[str, str]:
+        if not self.send_rate_headers:
+            return {}
+        return {
+            "X-HubSpot-RateLimit-Max": str(self.window_calls),
+            "X-HubSpot-RateLimit-Remaining": str(remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.window_seconds * 1000)),
+            "X-HubSpot-RateLimit-Daily": str(self.daily_calls),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, self.daily_calls - self.daily_count)),
+        }
+
+    def _rate_body(self, policy_name: str) -> Json:
+        return {
+            "status": "error",
+            "message": f"You have reached your {policy_name.lower()} limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": str(uuid.uuid4()),
+            "policyName": policy_name,
+            "groupName": "api-calls",
+        }
+
+    def _injected(self, call: Call) -> Reply | None:
+        for injection in self.injections:
+            if injection.times <= 0:
+                continue
+            if injection.method not in ("*", call.method):
+                continue
+            if injection.path != "*" and not call.path.startswith(injection.path):
+                continue
+            injection.times -= 1
+            body = dict(injection.body)
+            body.setdefault("correlationId", str(uuid.uuid4()))
+            return Reply(injection.status, body, dict(injection.headers))
+        return None
+
+    def _authenticate(self, call: Call) -> None:
+        scheme, _, token = call.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or not token:
+            raise Reply(401, self._error("INVALID_AUTHENTICATION", "Authentication credentials not found."))
+        if token in self.private_tokens:
+            return
+        expires = self.access_tokens.get(token)
+        if expires is None:
+            raise Reply(401, self._error("INVALID_AUTHENTICATION", "The access token is not valid."))
+        if self.clock() >= expires:
+            ago = int(self.clock() - expires)
+            raise Reply(
+                401, self._error("EXPIRED_AUTHENTICATION", f"The OAuth token expired {ago} second(s) ago.")
+            )
+
+    def _check_scopes(self, call: Call) -> None:
+        if self.granted_scopes is None:
+            return
+        for method, prefix, scope in SCOPES:
+            if method in ("", call.method) and call.path.startswith(prefix):
+                if scope not in self.granted_scopes:
+                    body = self._error(
+                        "MISSING_SCOPES",
+                        "This app hasn't been granted all required scopes to make this call.",
+                        errors=[
+                            {
+                                "message": "One or more of the following scopes are required.",
+                                "context": {"requiredScopes": [scope]},
+                            }
+                        ],
+                        context={"missingScopes": [scope]},
+                    )
+                    raise Reply(403, body)
+                return
+
+    def _route(self, call: Call) -> tuple[Callable[..., Any], tuple[str, ...]]:
+        for method, pattern, handler in self._routes:
+            match = pattern.fullmatch(call.path)
+            if match and method == call.method:
+                return handler, match.groups()
+        raise Reply(404, self._error("OBJECT_NOT_FOUND", f"No route for {call.method} {call.path}"))
+
+    # -------------------------------------------------------------- helpers
+    def _error(self, category: str, message: str, **extra: Any) -> Json:
+        return {
+            "status": "error",
+            "message": message,
+            "correlationId": str(uuid.uuid4()),
+            "category": category,
+            **extra,
+        }
+
+    def _invalid(self, field_name: str, message: str) -> Reply:
+        return Reply(
+            400,
+            self._error("VALIDATION_ERROR", message, errors=[{"message": message, "in": field_name}]),
+        )
+
+    def _not_found(self, what: str) -> Reply:
+        return Reply(404, self._error("OBJECT_NOT_FOUND", f"{what} does not exist"))
+
+    def _next_id(self) -> str:
+        return str(next(self._ids))
+
+    def _stamp(self) -> str:
+        return datetime.fromtimestamp(self.clock()).isoformat() + "Z"
+
+    def _body(self, call: Call) -> Json:
+        if not isinstance(call.json, dict):
+            raise self._invalid("body", "a JSON object body is required")
+        return call.json
+
+    def _associate(self, campaign: str | None, asset_type: str, asset_id: str) -> None:
+        if campaign:
+            ids = self.campaign_assets.setdefault(campaign, {}).setdefault(asset_type, [])
+            if asset_id not in ids:
+                ids.append(asset_id)
+
+    # ------------------------------------------------------------- handlers
+    def _token(self, call: Call) -> tuple[int, Json]:
+        form = call.form
+        if form.get("grant_type") != "refresh_token":
+            raise Reply(400, {"status": "BAD_GRANT_TYPE", "message": "unsupported grant_type"})
+        if self.oauth_clients.get(form.get("client_id", "")) != form.get("client_secret"):
+            raise Reply(400, {"status": "BAD_CLIENT_ID", "message": "missing or unknown client id"})
+        if form.get("refresh_token") not in self.refresh_tokens:
+            raise Reply(400, {"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token"})
+        token = f"oat-{uuid.uuid4().hex}"
+        self.access_tokens[token] = self.clock() + self.token_lifetime
+        return 200, {
+            "access_token": token,
+            "refresh_token": form["refresh_token"],
+            "expires_in": int(self.token_lifetime),
+            "token_type": "bearer",
+        }
+
+    def _campaign_view(self, campaign: Json, properties: str | None) -> Json:
+        wanted = properties.split(",") if properties else ["hs_name"]
+        return {**campaign, "properties": {k: v for k, v in campaign["properties"].items() if k in wanted}}
+
+    def _list_campaigns(self, call: Call) -> tuple[int, Json]:
+        name = call.query.get("name", "").lower()
+        found = [c for c in self.campaigns.values() if name in c["properties"]["hs_name"].lower()]
+        start = int(call.query.get("after", 0))
+        limit = int(call.query.get("limit", 50))
+        page = found[start : start + limit]
+        body: Json = {"results": [self._campaign_view(c, call.query.get("properties")) for c in page]}
+        if start + limit < len(found):
+            body["paging"] = {"next": {"after": str(start + limit)}}
+        return 200, body
+
+    def _create_campaign(self, call: Call) -> tuple[int, Json]:
+        properties = self._body(call).get("properties")
+        if not isinstance(properties, dict) or not properties.get("hs_name"):
+            raise self._invalid("properties.hs_name", "hs_name is required")
+        guid = str(uuid.uuid4())
+        stamp = self._stamp()
+        self.campaigns[guid] = {
+            "id": guid,
+            "properties": dict(properties),
+            "createdAt": stamp,
+            "updatedAt": stamp,
+        }
+        return 201, self.campaigns[guid]
+
+    def _campaign(self, guid: str) -> Json:
+        if guid not in self.campaigns:
+            raise self._not_found(f"campaign {guid}")
+        return self.campaigns[guid]
+
+    def _get_campaign(self, call: Call, guid: str) -> tuple[int, Json]:
+        return 200, self._campaign_view(self._campaign(guid), call.query.get("properties"))
+
+    def _add_budget(self, call: Call, guid: str) -> tuple[int, Json]:
+        self._campaign(guid)
+        item = self._body(call)
+        if not isinstance(item.get("amount"), int | float) or not item.get("name"):
+            raise self._invalid("amount", "amount (a number) and name are required")
+        stored = {"id": self._next_id(), **item}
+        self.budget.setdefault(guid, []).append(stored)
+        return 201, stored
+
+    def _list_assets(self, call: Call, guid: str, asset_type: str) -> tuple[int, Json]:
+        self._campaign(guid)
+        ids = self.campaign_assets.get(guid, {}).get(asset_type, [])
+        names = {"BLOG_POST": self.posts, "MARKETING_EMAIL": self.emails, "OBJECT_LIST": self.lists}
+        store = names.get(asset_type, {})
+        results = [{"id": i, "name": store.get(i, {}).get("name")} for i in ids]
+        return 200, {"results": results}
+
+    def _attach(self, call: Call, guid: str, asset_type: str, asset_id: str) -> tuple[int, None]:
+        self._campaign(guid)
+        if asset_type not in ASSET_TYPES:
+            raise self._invalid("assetType", f"unknown asset type {asset_type}")
+        store = {"BLOG_POST": self.posts, "MARKETING_EMAIL": self.emails, "OBJECT_LIST": self.lists}.get(
+            asset_type
+        )
+        if store is not None and asset_id not in store:
+            raise self._not_found(f"{asset_type} {asset_id}")
+        self._associate(guid, asset_type, asset_id)
+        return 204, None
+
+    def _list_tags(self, call: Call) -> tuple[int, Json]:
+        name = call.query.get("name")
+        results = [t for t in self.tags.values() if name is None or t["name"] == name]
+        return 200, {"total": len(results), "results": results}
+
+    def _create_tag(self, call: Call) -> tuple[int, Json]:
+        name = self._body(call).get("name")
+        if not name:
+            raise self._invalid("name", "name is required")
+        tag = {"id": self._next_id(), "name": name, "created": self._stamp()}
+        self.tags[tag["id"]] = tag
+        return 201, tag
+
+    def _list_posts(self, call: Call) -> tuple[int, Json]:
+        name, group = call.query.get("name"), call.query.get("contentGroupId")
+        results = [
+            p
+            for p in self.posts.values()
+            if (name is None or p["name"] == name) and (group is None or p["contentGroupId"] == group)
+        ]
+        return 200, {"total": len(results), "results": results}
+
+    def _create_post(self, call: Call) -> tuple[int, Json]:
+        body = self._body(call)
+        if not body.get("name"):
+            raise self._invalid("name", "name is required")
+        if str(body.get("contentGroupId")) not in self.blogs:
+            raise self._invalid("contentGroupId", f"blog {body.get('contentGroupId')} does not exist")
+        for tag in body.get("tagIds") or []:
+            if str(tag) not in self.tags:
+                raise self._invalid("tagIds", f"tag {tag} does not exist")
+        if body.get("campaign"):
+            self._campaign(str(body["campaign"]))
+        post = {**body, "id": self._next_id(), "state": "DRAFT", "created": self._stamp()}
+        post["url"] = f"https://blog.example.com/{post.get('slug') or post['id']}"
+        self.posts[post["id"]] = post
+        self._associate(body.get("campaign"), "BLOG_POST", post["id"])
+        return 201, post
+
+    def _post(self, post_id: str) -> Json:
+        if post_id not in self.posts:
+            raise self._not_found(f"blog post {post_id}")
+        return self.posts[post_id]
+
+    def _get_post(self, call: Call, post_id: str) -> tuple[int, Json]:
+        return 200, self._post(post_id)
+
+    def _push_live(self, call: Call, post_id: str) -> tuple[int, None]:
+        post = self._post(post_id)
+        post["state"] = "PUBLISHED"
+        post["publishDate"] = self._stamp()
+        return 204, None
+
+    def _schedule_post(self, call: Call) -> tuple[int, None]:
+        body = self._body(call)
+        post = self._post(str(body.get("id")))
+        try:
+            when = datetime.fromisoformat(str(body.get("publishDate")))
+        except ValueError:
+            raise self._invalid("publishDate", "publishDate must be ISO 8601") from None
+        if when.timestamp() <= self.clock():
+            raise self._invalid("publishDate", "publishDate must be in the future")
+        post["state"] = "SCHEDULED"
+        post["publishDate"] = body["publishDate"]
+        return 204, None
+
+    def _create_email(self, call: Call) -> tuple[int, Json]:
+        body = self._body(call)
+        if not body.get("name"):
+            raise self._invalid("name", "name is required")
+        to = body.get("to") or {}
+        if (to.get("contactLists") or {}).get("include"):
+            raise self._invalid("to.contactLists", "contactLists is no longer supported; use contactIlsLists")
+        for list_id in (to.get("contactIlsLists") or {}).get("include") or []:
+            if str(list_id) not in self.lists:
+                raise self._invalid("to.contactIlsLists.include", f"list {list_id} does not exist")
+        if body.get("campaign"):
+            self._campaign(str(body["campaign"]))
+        email = {**body, "id": self._next_id(), "state": "DRAFT", "createdAt": self._stamp()}
+        self.emails[email["id"]] = email
+        self._associate(body.get("campaign"), "MARKETING_EMAIL", email["id"])
+        return 201, email
+
+    def _email(self, email_id: str) -> Json:
+        if email_id not in self.emails:
+            raise self._not_found(f"marketing email {email_id}")
+        return self.emails[email_id]
+
+    def _get_email(self, call: Call, email_id: str) -> tuple[int, Json]:
+        return 200, self._email(email_id)
+
+    def _publish_email(self, call: Call, email_id: str) -> tuple[int, None]:
+        email = self._email(email_id)
+        if not self.email_publish_allowed:
+            raise Reply(
+                403,
+                {
+                    "status": "error",
+                    "message": "Publishing marketing emails through the API requires Marketing Hub "
+                    "Enterprise or the transactional email add-on.",
+                    "correlationId": str(uuid.uuid4()),
+                    "category": "FORBIDDEN",
+                },
+            )
+        scheduled = (
+            email.get("publishDate")
+            and datetime.fromisoformat(email["publishDate"]).timestamp() > self.clock()
+        )
+        email["state"] = "SCHEDULED" if scheduled else "PUBLISHED"
+        return 204, None
+
+    def _list_by_name(self, call: Call, object_type: str, name: str) -> tuple[int, Json]:
+        for item in self.lists.values():
+            if item["name"] == name and item["objectTypeId"] == object_type:
+                return 200, {"list": item}
+        raise self._not_found(f"List with name {name}")
+
+    def _create_list(self, call: Call) -> tuple[int, Json]:
+        body = self._body(call)
+        if not body.get("name") or body.get("processingType") not in {"MANUAL", "DYNAMIC", "SNAPSHOT"}:
+            raise self._invalid("processingType", "name and a valid processingType are required")
+        if any(item["name"] == body["name"] for item in self.lists.values()):
+            raise Reply(400, self._error("VALIDATION_ERROR", f"a list named {body['name']} exists already"))
+        item = {
+            "listId": self._next_id(),
+            "name": body["name"],
+            "objectTypeId": body.get("objectTypeId"),
+            "processingType": body["processingType"],
+        }
+        self.lists[item["listId"]] = item
+        return 200, {"list": item}
+
+    def _upload(self, call: Call) -> tuple[int, Json]:
+        upload = call.files.get("file")
+        if upload is None:
+            raise self._invalid("file", "file is required")
+        try:
+            options = json.loads(call.form.get("options", ""))
+        except ValueError:
+            raise self._invalid("options", "options must be a JSON string") from None
+        if options.get("access") not in {"PUBLIC_INDEXABLE", "PUBLIC_NOT_INDEXABLE", "PRIVATE"}:
+            raise self._invalid("options.access", "access is required")
+        if not call.form.get("folderPath") and not call.form.get("folderId"):
+            raise self._invalid("folderPath", "folderPath or folderId is required")
+        file_id = self._next_id()
+        name = call.form.get("fileName") or upload["filename"]
+        url = f"https://files.example.com/hubfs{call.form.get('folderPath', '')}/{name}"
+        stored = {
+            "id": file_id,
+            "name": name,
+            "url": url,
+            "defaultHostingUrl": url,
+            "size": len(upload["data"]),
+            "type": "IMG" if upload["content_type"].startswith("image/") else "OTHER",
+            "access": options["access"],
+        }
+        self.files[file_id] = {**stored, "upload": upload, "form": dict(call.form)}
+        return 201, stored
