@@ -35,7 +35,7 @@ from marketing_platform.redaction import redact
 
 from .errors import PLATFORM
 
-TOKEN_PATH = "/identity/oauth/token"
+IDENTITY_PATH = "/identity/oauth/token"
 _CHECK = "check MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET (Admin > LaunchPoint > View Details)"
 
 
@@ -170,7 +170,7 @@ class MarketoTokenProvider:
         }
         return self._http.call(
             "POST",
-            TOKEN_PATH,
+            IDENTITY_PATH,
             parse_token,
             data=form,
             idempotent=True,

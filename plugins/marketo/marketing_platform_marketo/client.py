@@ -84,7 +84,9 @@ def _http_error(response: httpx.Response, idempotent: bool) -> MarketingPlatform
             **common,
         )
     if status == 429:
-        return RateLimitError("Marketo answered HTTP 429", scope="window", hint="lower MARKETO_RATE_LIMIT", **common)
+        return RateLimitError(
+            "Marketo answered HTTP 429", scope="window", hint="lower MARKETO_RATE_LIMIT", **common
+        )
     if status == 401:
         return AuthenticationError(
             "Marketo refused the request (HTTP 401)",
@@ -135,12 +137,16 @@ def make_parser(
         request_id = body.get("requestId")
         request_id = str(request_id) if request_id is not None else None
         if body.get("success") is not True:
-            raise first_error(body.get("errors"), request_id=request_id, hints=hints, window_seconds=window_seconds)
+            raise first_error(
+                body.get("errors"), request_id=request_id, hints=hints, window_seconds=window_seconds
+            )
         result = body.get("result") or []
         records = [r for r in result if isinstance(r, dict)] if isinstance(result, list) else []
         skipped = [r for r in records if r.get("status") == "skipped"]
         if skipped:
-            reasons = [reason for r in skipped for reason in (r.get("reasons") or []) if isinstance(reason, dict)]
+            reasons = [
+                reason for r in skipped for reason in (r.get("reasons") or []) if isinstance(reason, dict)
+            ]
             raise first_error(reasons, request_id=request_id, hints=hints, window_seconds=window_seconds)
         warnings = [str(w) for w in body.get("warnings") or []]
         return Envelope(request_id=request_id, result=records, warnings=warnings)

@@ -1,0 +1,201 @@
+"""``--dry-run`` for Marketo: the exact requests an activation sends, sending none.
+
+Each step is ``{"operation", "method", "path", "params" | "form" | "multipart"}`` with
+form values encoded exactly as they are sent (JSON inside the form). Ids that only a
+lookup can know are ``<resolved at run time: ...>``; the client secret is ``***``.
+Lookups that may short-circuit a step (an existing program is reused) are listed
+with a ``note``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from marketing_platform.models import Content, ContentKind
+
+from . import mapping as m
+from .auth import IDENTITY_PATH
+from .client import ASSET, encode_form
+
+if TYPE_CHECKING:
+    from .platform import MarketoPlatform
+
+
+def _placeholder(what: str) -> str:
+    return f"<resolved at run time: {what}>"
+
+
+def _get(operation: str, path: str, params: dict[str, Any], note: str | None = None) -> dict[str, Any]:
+    step: dict[str, Any] = {
+        "operation": operation,
+        "method": "GET",
+        "path": ASSET + path,
+        "params": encode_form(params),
+    }
+    if note:
+        step["note"] = note
+    return step
+
+
+def _post(operation: str, path: str, form: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"operation": operation, "method": "POST", "path": ASSET + path, "form": encode_form(form or {})}
+
+
+def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, Any]]:
+    """The requests :meth:`MarketoPlatform` sends to activate ``content``, in order."""
+    settings = platform.marketo_settings
+    steps: list[dict[str, Any]] = [
+        {
+            "operation": "authenticate",
+            "method": "POST",
+            "path": IDENTITY_PATH,
+            "form": {
+                "grant_type": "client_credentials",
+                "client_id": settings.client_id,
+                "client_secret": "***",
+            },
+            "note": "once per hour per client id; not counted against the API limits",
+        }
+    ]
+    featured: str | None = None
+    if content.assets:
+        files_folder = settings.files_folder
+        steps.append(
+            _get("resolve_files_folder", "/folder/byName.json", {"name": files_folder, "type": "Folder"})
+        )
+        for asset in content.assets:
+            fields = {
+                "name": asset.filename,
+                "folder": m.folder_ref(_placeholder(f"id of folder {files_folder!r}")),
+                "description": asset.alt_text,
+                "insertOnly": settings.insert_only,
+            }
+            step = _post("upload_file", "/files.json", platform.transform("upload_file", fields))
+            step["multipart"] = {
+                **step.pop("form"),
+                "file": {
+                    "filename": asset.filename,
+                    "content_type": asset.mime_type or "application/octet-stream",
+                },
+            }
+            steps.append(step)
+            if asset.role == "featured":
+                featured = _placeholder(f"URL of uploaded file {asset.filename!r}")
+
+    spec = platform.marketo_mapper.campaign_spec(content)
+    program_type = spec.program_type or "Default"
+    folder_name = spec.folder or settings.program_folder
+    program = _placeholder(f"id of program {spec.name!r} (existing or created)")
+    steps.append(
+        _get(
+            "find_program",
+            "/program/byName.json",
+            {"name": spec.name, "includeTags": True, "includeCosts": True},
+            note="an existing program of this name is reused and the next three requests are skipped",
+        )
+    )
+    steps.append(
+        _get("resolve_program_folder", "/folder/byName.json", {"name": folder_name, "type": "Folder"})
+    )
+    steps.append(
+        _get(
+            "check_channel",
+            "/channels.json",
+            {"maxReturn": 200, "offset": 0},
+            note=f"the channel must exist for {program_type} programs",
+        )
+    )
+    channel = spec.channel or _placeholder(
+        f"first of {', '.join(m.DEFAULT_CHANNELS.get(program_type, ()))} "
+        f"that exists for {program_type} programs"
+    )
+    form = m.program_form(
+        spec,
+        folder_id=_placeholder(f"id of folder {folder_name!r}"),
+        program_type=program_type,
+        channel=channel,
+    )
+    steps.append(_post("create_program", "/programs.json", platform.transform("create_program", form)))
+    for token in m.tokens_for(content, featured):
+        steps.append(
+            _post(
+                "create_token",
+                f"/folder/{program}/tokens.json",
+                platform.transform("create_token", m.token_form(token)),
+            )
+        )
+    if content.kind is ContentKind.EMAIL:
+        steps += _email_steps(platform, content, program)
+    elif content.landing_page is not None and content.landing_page.template:
+        steps += _landing_page_steps(platform, content, program)
+    return steps
+
+
+def _email_steps(platform: MarketoPlatform, content: Content, program: str) -> list[dict[str, Any]]:
+    assert content.email is not None
+    email = _placeholder(f"id of email {m.email_name(content)!r}")
+    template = _placeholder(f"id of approved email template {content.email.template!r}")
+    section = content.options_for("marketo").get("section") or _placeholder("first editable text section")
+    steps = [
+        _get(
+            "find_email_template",
+            "/emailTemplate/byName.json",
+            {"name": content.email.template, "status": "approved"},
+        ),
+        _get(
+            "find_email",
+            "/email/byName.json",
+            {"name": m.email_name(content), "folder": m.folder_ref(program, "Program")},
+            note="an existing draft is filled in instead of creating another",
+        ),
+        _post(
+            "create_email",
+            "/emails.json",
+            platform.transform(
+                "create_email", m.email_form(content, program_id=program, template_id=template)
+            ),
+        ),
+        _get("list_email_sections", f"/email/{email}/content.json", {}),
+        _post(
+            "update_email_content",
+            f"/email/{email}/content/{section}.json",
+            platform.transform("update_email_content", m.email_section_form(content)),
+        ),
+    ]
+    if platform.marketo_settings.approve:
+        steps.append(_post("approve_email", f"/email/{email}/approveDraft.json"))
+    return steps
+
+
+def _landing_page_steps(platform: MarketoPlatform, content: Content, program: str) -> list[dict[str, Any]]:
+    assert content.landing_page is not None
+    page = _placeholder(f"id of landing page {m.landing_page_name(content)!r}")
+    template = _placeholder(f"id of landing page template {content.landing_page.template!r}")
+    section = content.options_for("marketo").get("section") or _placeholder("first rich-text/HTML section")
+    section_type = _placeholder("RichText or HTML, as the section is")
+    steps = [
+        _get(
+            "find_landing_page_template",
+            "/landingPageTemplate/byName.json",
+            {"name": content.landing_page.template},
+        ),
+        _get("find_landing_page", "/landingPage/byName.json", {"name": m.landing_page_name(content)}),
+        _post(
+            "create_landing_page",
+            "/landingPages.json",
+            platform.transform(
+                "create_landing_page", m.landing_page_form(content, program_id=program, template_id=template)
+            ),
+        ),
+        _get("list_landing_page_sections", f"/landingPage/{page}/content.json", {}),
+        _post(
+            "update_landing_page_content",
+            f"/landingPage/{page}/content/{section}.json",
+            platform.transform(
+                "update_landing_page_content", m.landing_page_section_form(content, section_type)
+            ),
+        ),
+    ]
+    if platform.marketo_settings.approve:
+        steps.append(_post("approve_landing_page", f"/landingPage/{page}/approveDraft.json"))
+    return steps

@@ -1,0 +1,757 @@
+"""MarketoPlatform: the adapter for Marketo Engage's REST Asset API.
+
+* A campaign is a Marketo **program**, found by name first (``program/byName.json``)
+  so a replay reuses it; its folder is resolved by name and its channel checked
+  against ``channels.json``. Content title, summary and URL become ``my.`` tokens.
+* Email content becomes an email in the program, made from a named approved template,
+  its body written into the template's first editable section, then approved.
+  Landing pages likewise. Event content is an Event program (plus a landing page when
+  ``landing_page.template`` is given).
+* Assets become Design Studio files (multipart, real file name and Content-Type).
+* Email templates can be listed, created and approved (also ``mplat marketo templates``).
+
+External ids are self-describing refs: ``program:1001``, ``email:2001``,
+``landingPage:3001``, ``file:4001``, ``emailTemplate:5001`` (the bare number is in
+``metadata["id"]``); :meth:`get_status` accepts any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, cast
+
+import click
+
+from marketing_platform.errors import ContentRejected, NotFound, Problem
+from marketing_platform.models import (
+    Asset,
+    AssetResult,
+    AssetsResponse,
+    CampaignResponse,
+    CampaignSpec,
+    Capability,
+    CheckResponse,
+    Content,
+    ContentKind,
+    PublishResponse,
+    StatusResponse,
+)
+from marketing_platform.platform import MarketingPlatform
+from marketing_platform.ratelimit import RateLimits, describe
+
+from . import mapping as m
+from .auth import MarketoTokenProvider
+from .client import Envelope, MarketoClient
+from .errors import PLATFORM
+from .settings import MarketoSettings
+
+_APPROVE_HINT = (
+    "approve requires a draft: the asset may be approved already, or its draft is incomplete "
+    "(check it in Marketo, then replay)"
+)
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    """An email template as Marketo reports it."""
+
+    id: int
+    name: str
+    status: str | None = None
+    url: str | None = None
+    folder: str | None = None
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> EmailTemplate:
+        folder = record.get("folder")
+        folder_name = folder.get("folderName") if isinstance(folder, dict) else None
+        return cls(
+            int(record["id"]),
+            str(record.get("name", "")),
+            record.get("status"),
+            record.get("url"),
+            folder_name,
+        )
+
+
+class MarketoPlatform(MarketingPlatform):
+    """Marketo Engage over the REST Asset API (see the module docstring)."""
+
+    name: ClassVar[str] = "marketo"
+    settings_model = MarketoSettings
+    capabilities = frozenset(
+        {
+            Capability.EMAIL,
+            Capability.LANDING_PAGE,
+            Capability.EVENT,
+            Capability.PROGRAM,
+            Capability.FILES,
+            Capability.TEMPLATES,
+        }
+    )
+    rate_limits = RateLimits(calls=100, per_seconds=20, max_concurrent=10, daily_quota=50_000)
+    mapper_class = m.MarketoMapper
+    #: Marketo refuses request bodies over 1 MB (HTTP 413).
+    max_asset_bytes = 1_000_000
+
+    def __init__(self, settings: Any = None, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self._client: MarketoClient | None = None
+        self._tokens: MarketoTokenProvider | None = None
+        self._folders: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def marketo_settings(self) -> MarketoSettings:
+        return cast(MarketoSettings, self.settings)
+
+    @property
+    def client(self) -> MarketoClient:
+        """The Asset API client (created on first use; no request is sent until needed)."""
+        if self._client is None:
+            settings = self.marketo_settings
+            http = self.make_http(settings.base_url)
+            self._tokens = MarketoTokenProvider(
+                http,
+                base_url=settings.base_url,
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                clock=self.clock,
+                sleep=self.sleep,
+            )
+            http.tokens = self._tokens
+            self._client = MarketoClient(http, window_seconds=self.effective_rate_limits().per_seconds)
+        return self._client
+
+    @property
+    def marketo_mapper(self) -> m.MarketoMapper:
+        return cast(m.MarketoMapper, self.mapper)
+
+    @property
+    def tokens(self) -> MarketoTokenProvider:
+        _ = self.client
+        assert self._tokens is not None
+        return self._tokens
+
+    def close(self) -> None:
+        super().close()
+        self._client = None
+
+    # ------------------------------------------------------------------ lookups
+    def resolve_folder(self, name: str, *, setting: str, field: str) -> int:
+        """The id of the folder called ``name``; ContentRejected (code 710) naming the
+        setting to change when there is none."""
+        key = (name, setting)
+        if key in self._folders:
+            return self._folders[key]
+        hint = f"folder {name!r} not found; create it in Marketo or set {setting}"
+        found = self.client.find("/folder/byName.json", {"name": name, "type": "Folder"}, hints={"710": hint})
+        record = _pick_by_name(found.result, name)
+        if record is None:
+            raise ContentRejected(
+                f"Marketo folder {name!r} not found",
+                platform=PLATFORM,
+                code="710",
+                request_id=found.request_id,
+                problems=[Problem(field, f"folder {name!r} not found")],
+                hint=hint,
+            )
+        folder_id = _record_id(record)
+        self._folders[key] = folder_id
+        return folder_id
+
+    def channels(self, program_type: str) -> list[str]:
+        """The instance's channel names applicable to ``program_type``."""
+        wanted = m.APPLICABLE_TYPE.get(program_type, program_type).lower()
+        names: list[str] = []
+        offset = 0
+        while True:
+            page = self.client.get("/channels.json", {"maxReturn": 200, "offset": offset})
+            for record in page.result:
+                if str(record.get("applicableProgramType", "")).lower() == wanted:
+                    names.append(str(record.get("name")))
+            if len(page.result) < 200:
+                return names
+            offset += 200
+
+    def resolve_channel(self, program_type: str, channel: str | None) -> tuple[str, list[str]]:
+        """``(channel, warnings)``: the given channel checked against ``channels.json``,
+        or the default for the program type."""
+        valid = self.channels(program_type)
+        if channel is not None:
+            if channel in valid:
+                return channel, []
+            raise ContentRejected(
+                f"channel {channel!r} does not exist for {program_type} programs",
+                platform=PLATFORM,
+                code="channel",
+                problems=[
+                    Problem(
+                        "campaign.channel",
+                        f"valid channels for {program_type} programs: {', '.join(valid) or 'none'}",
+                    )
+                ],
+                hint="set campaign.channel to one of: "
+                + (", ".join(valid) or "(none: create one in Admin > Tags)"),
+            )
+        for candidate in m.DEFAULT_CHANNELS.get(program_type, ()):
+            if candidate in valid:
+                return candidate, []
+        if valid:
+            return valid[0], [f"no default channel for {program_type} programs; used {valid[0]!r}"]
+        raise ContentRejected(
+            f"the instance has no channel for {program_type} programs",
+            platform=PLATFORM,
+            code="channel",
+            problems=[Problem("campaign.channel", "no channel exists for this program type")],
+            hint="create a channel in Marketo (Admin > Tags > Channel) "
+            "or choose another campaign.program_type",
+        )
+
+    def find_email_template(self, name: str, *, status: str | None = "approved") -> EmailTemplate | None:
+        """The email template called ``name`` (approved version by default), or None."""
+        params: dict[str, Any] = {"name": name}
+        if status:
+            params["status"] = status
+        record = self.client.find("/emailTemplate/byName.json", params).first
+        return EmailTemplate.from_record(record) if record else None
+
+    def _email_template_id(self, name: str) -> int:
+        template = self.find_email_template(name)
+        if template is None:
+            raise NotFound(
+                f"approved email template {name!r} not found",
+                platform=PLATFORM,
+                code="template",
+                hint="create and approve it "
+                f"(mplat marketo templates create {name!r} --file T.html --approve) "
+                "or fix email.template",
+            )
+        return template.id
+
+    def _landing_page_template_id(self, name: str) -> int:
+        record = self.client.find("/landingPageTemplate/byName.json", {"name": name}).first
+        if record is None:
+            raise NotFound(
+                f"landing page template {name!r} not found",
+                platform=PLATFORM,
+                code="template",
+                hint="create and approve it in Marketo Design Studio, or fix landing_page.template",
+            )
+        return _record_id(record)
+
+    # ------------------------------------------------------------------ programs
+    def find_campaign(self, name: str) -> CampaignResponse | None:
+        found = self.client.find(
+            "/program/byName.json", {"name": name, "includeTags": True, "includeCosts": True}
+        )
+        record = _pick_by_name(found.result, name)
+        if record is None:
+            return None
+        return _program_response(record, reused=True, request_id=found.request_id)
+
+    def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
+        """The program called ``campaign.name``: reused when it exists, else created in
+        its folder with a channel valid for its type, costs and tags."""
+        existing = self.find_campaign(campaign.name)
+        if existing is not None:
+            return existing
+        folder_name = campaign.folder or self.marketo_settings.program_folder
+        folder_id = self.resolve_folder(
+            folder_name, setting="MARKETO_PROGRAM_FOLDER", field="campaign.folder"
+        )
+        program_type = campaign.program_type or "Default"
+        channel, warnings = self.resolve_channel(program_type, campaign.channel)
+        form = m.program_form(campaign, folder_id=folder_id, program_type=program_type, channel=channel)
+        hint = f"folder {folder_name!r} not found; create it in Marketo or set MARKETO_PROGRAM_FOLDER"
+        created = self.client.post_form(
+            "/programs.json", self.transform("create_program", form), hints={"710": hint, "711": hint}
+        )
+        record = _required(created)
+        return _program_response(record, reused=False, request_id=created.request_id, warnings=warnings)
+
+    def _write_tokens(self, program_id: int, content: Content, assets: AssetsResponse | None) -> list[str]:
+        for token in m.tokens_for(content, _featured_url(assets)):
+            self.client.post_form(
+                f"/folder/{program_id}/tokens.json",
+                self.transform("create_token", m.token_form(token)),
+                idempotent=True,
+            )
+        return [f"{{{{my.{t['name']}}}}}" for t in m.tokens_for(content, _featured_url(assets))]
+
+    # ------------------------------------------------------------------ content
+    def publish_content(
+        self,
+        content: Content,
+        *,
+        campaign: CampaignResponse | None = None,
+        assets: AssetsResponse | None = None,
+    ) -> PublishResponse:
+        """Write the program tokens, then create, fill and approve the email or landing
+        page in the program (created here when ``campaign`` is None)."""
+        problems = self.mapper.problems(content)
+        if problems:
+            raise ContentRejected(
+                f"{content.id} cannot be published on Marketo: {problems[0]}",
+                platform=PLATFORM,
+                problems=problems,
+                hint="fix the content; nothing was sent",
+            )
+        if campaign is None:
+            campaign = self.create_campaign(self.marketo_mapper.campaign_spec(content))
+        program_id = int(campaign.metadata["id"])
+        tokens = self._write_tokens(program_id, content, assets)
+        warnings: list[str] = []
+        if content.schedule_at is not None:
+            warnings.append("schedule_at is not applied by the Marketo adapter; schedule the send in Marketo")
+        if content.kind is ContentKind.EMAIL:
+            response = self._publish_email(content, program_id)
+        elif content.landing_page is not None and content.landing_page.template:
+            response = self._publish_landing_page(content, program_id)
+        else:
+            response = PublishResponse(
+                platform=PLATFORM,
+                external_id=campaign.external_id,
+                url=campaign.url,
+                status="ready",
+                content_id=content.id,
+                metadata={"id": program_id, "type": "program"},
+            )
+        metadata = {**response.metadata, "program_id": program_id, "tokens": tokens}
+        return response.model_copy(update={"metadata": metadata, "warnings": response.warnings + warnings})
+
+    def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
+        """The approved email / landing page already made for ``content`` in the program."""
+        if campaign is None or "id" not in campaign.metadata:
+            return None
+        program_id = int(campaign.metadata["id"])
+        if content.kind is ContentKind.EMAIL:
+            record = self._find_email(m.email_name(content), program_id)
+            kind = "email"
+        elif content.landing_page is not None and content.landing_page.template:
+            record = self._find_landing_page(m.landing_page_name(content), program_id)
+            kind = "landingPage"
+        else:
+            return None
+        if record is None or (self.marketo_settings.approve and record.get("status") != "approved"):
+            return None
+        return _content_response(kind, record, content, reused=True)
+
+    def _find_email(self, name: str, program_id: int) -> dict[str, Any] | None:
+        found = self.client.find(
+            "/email/byName.json", {"name": name, "folder": m.folder_ref(program_id, "Program")}
+        )
+        return _pick_by_name(found.result, name)
+
+    def _find_landing_page(self, name: str, program_id: int) -> dict[str, Any] | None:
+        found = self.client.find("/landingPage/byName.json", {"name": name})
+        for record in found.result:
+            folder = record.get("folder")
+            folder_id = folder.get("value", folder.get("id")) if isinstance(folder, dict) else None
+            if record.get("name") == name and str(folder_id) == str(program_id):
+                return record
+        return None
+
+    def _publish_email(self, content: Content, program_id: int) -> PublishResponse:
+        assert content.email is not None
+        assert content.email.template is not None
+        template_id = self._email_template_id(content.email.template)
+        record = self._find_email(m.email_name(content), program_id)
+        if record is None:
+            form = m.email_form(content, program_id=program_id, template_id=template_id)
+            record = _required(self.client.post_form("/emails.json", self.transform("create_email", form)))
+        elif record.get("status") == "approved":
+            return _content_response("email", record, content, reused=True)
+        email_id = _record_id(record)
+        sections = self.client.get(f"/email/{email_id}/content.json").result
+        html_id = _email_section(sections, content.options_for("marketo").get("section"))
+        self.client.post_form(
+            f"/email/{email_id}/content/{html_id}.json",
+            self.transform("update_email_content", m.email_section_form(content)),
+            idempotent=True,
+        )
+        status = "draft"
+        if self.marketo_settings.approve:
+            approved = self.client.post_form(
+                f"/email/{email_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
+            )
+            record = {**record, **(approved.first or {}), "status": "approved"}
+            status = "approved"
+        response = _content_response("email", {**record, "status": status}, content, reused=False)
+        return response.model_copy(
+            update={"metadata": {**response.metadata, "template_id": template_id, "section": html_id}}
+        )
+
+    def _publish_landing_page(self, content: Content, program_id: int) -> PublishResponse:
+        assert content.landing_page is not None
+        assert content.landing_page.template is not None
+        template_id = self._landing_page_template_id(content.landing_page.template)
+        record = self._find_landing_page(m.landing_page_name(content), program_id)
+        if record is None:
+            form = m.landing_page_form(content, program_id=program_id, template_id=template_id)
+            record = _required(
+                self.client.post_form("/landingPages.json", self.transform("create_landing_page", form))
+            )
+        elif record.get("status") == "approved":
+            return _content_response("landingPage", record, content, reused=True)
+        page_id = _record_id(record)
+        sections = self.client.get(f"/landingPage/{page_id}/content.json").result
+        section_id, section_type = _landing_page_section(
+            sections, content.options_for("marketo").get("section")
+        )
+        self.client.post_form(
+            f"/landingPage/{page_id}/content/{section_id}.json",
+            self.transform("update_landing_page_content", m.landing_page_section_form(content, section_type)),
+            idempotent=True,
+        )
+        status = "draft"
+        if self.marketo_settings.approve:
+            self.client.post_form(f"/landingPage/{page_id}/approveDraft.json", hints={"709": _APPROVE_HINT})
+            status = "approved"
+        response = _content_response("landingPage", {**record, "status": status}, content, reused=False)
+        return response.model_copy(
+            update={"metadata": {**response.metadata, "template_id": template_id, "section": section_id}}
+        )
+
+    # ------------------------------------------------------------------ files
+    def upload_assets(self, assets: Sequence[Asset]) -> AssetsResponse:
+        """Upload each asset as a Design Studio file in ``MARKETO_FILES_FOLDER``. With
+        ``MARKETO_INSERT_ONLY`` (default) an existing file of the same name is reused,
+        never overwritten."""
+        settings = self.marketo_settings
+        results: list[AssetResult] = []
+        warnings: list[str] = []
+        request_id: str | None = None
+        if not assets:
+            return AssetsResponse(platform=PLATFORM, results=[])
+        folder_id = self.resolve_folder(settings.files_folder, setting="MARKETO_FILES_FOLDER", field="assets")
+        for asset in assets:
+            fields = self.transform("upload_file", _file_fields(asset, folder_id, settings.insert_only))
+            try:
+                envelope = self.client.post_multipart("/files.json", fields, _file_part(asset))
+                record = _required(envelope)
+                request_id = envelope.request_id
+            except ContentRejected as exc:
+                if exc.code != "709" or not settings.insert_only:
+                    raise
+                existing = self.client.find("/file/byName.json", {"name": fields["name"]}).first
+                if existing is None:
+                    raise
+                record = existing
+                warnings.append(f"file {fields['name']!r} exists already; reused it (MARKETO_INSERT_ONLY)")
+            results.append(
+                AssetResult(
+                    name=asset.filename,
+                    external_id=f"file:{record['id']}",
+                    url=record.get("url"),
+                    mime_type=record.get("mimeType") or asset.mime_type,
+                    size=record.get("size") or asset.size,
+                    alt_text=asset.alt_text,
+                    role=asset.role,
+                )
+            )
+        return AssetsResponse(
+            platform=PLATFORM,
+            external_id=results[0].external_id if len(results) == 1 else None,
+            url=results[0].url if len(results) == 1 else None,
+            status="uploaded",
+            request_id=request_id,
+            warnings=warnings,
+            results=results,
+            metadata={"folder_id": folder_id},
+        )
+
+    # ------------------------------------------------------------------ templates
+    def list_email_templates(self, *, status: str | None = None) -> list[EmailTemplate]:
+        """Every email template (all pages), optionally only ``approved`` or ``draft``."""
+        templates: list[EmailTemplate] = []
+        offset = 0
+        while True:
+            params: dict[str, Any] = {"maxReturn": 200, "offset": offset}
+            if status:
+                params["status"] = status
+            page = self.client.find("/emailTemplates.json", params)
+            templates += [EmailTemplate.from_record(r) for r in page.result]
+            if len(page.result) < 200:
+                return templates
+            offset += 200
+
+    def create_email_template(
+        self,
+        name: str,
+        html: str | bytes | Path,
+        *,
+        folder: str | None = None,
+        description: str | None = None,
+    ) -> EmailTemplate:
+        """Create a draft email template from HTML (a string, bytes or a file), in
+        ``folder`` (default ``MARKETO_TEMPLATE_FOLDER``). An existing template of the same
+        name is returned instead (idempotent)."""
+        existing = self.find_email_template(name, status=None)
+        if existing is not None:
+            return existing
+        folder_name = folder or self.marketo_settings.template_folder
+        folder_id = self.resolve_folder(folder_name, setting="MARKETO_TEMPLATE_FOLDER", field="folder")
+        fields = {"name": name, "folder": m.folder_ref(folder_id), "description": description}
+        payload = (
+            html.read_bytes() if isinstance(html, Path) else html.encode() if isinstance(html, str) else html
+        )
+        filename = html.name if isinstance(html, Path) else f"{_safe_filename(name)}.html"
+        envelope = self.client.post_multipart(
+            "/emailTemplates.json",
+            self.transform("create_email_template", fields),
+            lambda: {"content": (filename, payload, "text/html")},
+            hints={
+                "710": f"folder {folder_name!r} not found; "
+                "create it in Marketo or set MARKETO_TEMPLATE_FOLDER"
+            },
+        )
+        return EmailTemplate.from_record(_required(envelope))
+
+    def approve_email_template(self, ref: str | int) -> EmailTemplate:
+        """Approve the draft of the template ``ref`` (an id or a name)."""
+        if isinstance(ref, int) or str(ref).isdigit():
+            template_id = int(ref)
+        else:
+            found = self.find_email_template(str(ref), status=None)
+            if found is None:
+                raise NotFound(
+                    f"email template {ref!r} not found",
+                    platform=PLATFORM,
+                    code="template",
+                    hint="check the name with `mplat marketo templates list`",
+                )
+            template_id = found.id
+        envelope = self.client.post_form(
+            f"/emailTemplate/{template_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
+        )
+        record = envelope.first or {"id": template_id}
+        return EmailTemplate.from_record(
+            {**record, "id": record.get("id", template_id), "status": "approved"}
+        )
+
+    # ------------------------------------------------------------------ status, check
+    def get_status(self, ref: str) -> StatusResponse:
+        """Status of ``program:ID``, ``email:ID``, ``landingPage:ID``, ``file:ID`` or
+        ``emailTemplate:ID`` (a bare id is a program)."""
+        kind, _, raw = ref.rpartition(":")
+        kind = kind or "program"
+        paths = {
+            "program": "program",
+            "email": "email",
+            "landingPage": "landingPage",
+            "file": "file",
+            "emailTemplate": "emailTemplate",
+        }
+        if kind not in paths or not raw.isdigit():
+            raise NotFound(
+                f"{ref!r} is not a Marketo ref",
+                platform=PLATFORM,
+                code="ref",
+                hint="use program:ID, email:ID, landingPage:ID, file:ID or emailTemplate:ID",
+            )
+        found = self.client.find(f"/{paths[kind]}/{raw}.json", {})
+        record = found.first
+        if record is None:
+            raise NotFound(
+                f"Marketo has no {kind} {raw}", platform=PLATFORM, code="702", request_id=found.request_id
+            )
+        vendor = str(record.get("status") or "")
+        status = {"approved": "published", "draft": "draft"}.get(vendor, vendor or "unknown")
+        return StatusResponse(
+            platform=PLATFORM,
+            external_id=f"{kind}:{raw}",
+            url=record.get("url") or record.get("URL"),
+            status=status,
+            request_id=found.request_id,
+            metadata={"id": int(raw), "type": kind, "vendor_status": vendor, "name": record.get("name")},
+        )
+
+    def check(self) -> CheckResponse:
+        """Fetch a token and read the program folder by name; changes nothing.
+
+        Raises AuthenticationError / PlatformUnavailable when Marketo cannot be used;
+        ``ok`` is False when it can but ``MARKETO_PROGRAM_FOLDER`` does not exist."""
+        settings = self.marketo_settings
+        self.tokens.token()
+        found = self.client.find("/folder/byName.json", {"name": settings.program_folder, "type": "Folder"})
+        record = _pick_by_name(found.result, settings.program_folder)
+        details: dict[str, Any] = {
+            "base_url": settings.base_url,
+            "client_id": settings.client_id,
+            "token": "ok",
+            "program_folder": settings.program_folder,
+            "program_folder_id": _record_id(record) if record else None,
+            "rate_limits": describe(self.effective_rate_limits()),
+        }
+        warnings = (
+            []
+            if record
+            else [
+                f"folder {settings.program_folder!r} not found; "
+                "create it in Marketo or set MARKETO_PROGRAM_FOLDER"
+            ]
+        )
+        return CheckResponse(
+            platform=PLATFORM,
+            ok=record is not None,
+            success=record is not None,
+            details=details,
+            warnings=warnings,
+            request_id=found.request_id,
+        )
+
+    # ------------------------------------------------------------------ dry run
+    def plan(self, content: Content) -> list[dict[str, Any]]:
+        """The requests an activation sends, in order, with lookups' ids as
+        ``<resolved at run time: ...>`` placeholders and the secret as ``***``."""
+        from .planning import build_plan
+
+        return build_plan(self, content)
+
+    @classmethod
+    def cli_commands(cls) -> click.Group:
+        from .cli import marketo
+
+        return marketo
+
+
+# ---------------------------------------------------------------------- helpers
+def _record_id(record: dict[str, Any]) -> int:
+    return int(record["id"])
+
+
+def _required(envelope: Envelope) -> dict[str, Any]:
+    record = envelope.first
+    if record is None or "id" not in record:
+        raise NotFound(
+            "Marketo reported success but returned no record",
+            platform=PLATFORM,
+            code="empty_result",
+            request_id=envelope.request_id,
+            hint="check the object in Marketo; replay looks it up by name",
+        )
+    return record
+
+
+def _pick_by_name(records: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    for record in records:
+        if record.get("name") == name:
+            return record
+    return records[0] if records else None
+
+
+def _program_response(
+    record: dict[str, Any], *, reused: bool, request_id: str | None, warnings: list[str] | None = None
+) -> CampaignResponse:
+    return CampaignResponse(
+        platform=PLATFORM,
+        external_id=f"program:{record['id']}",
+        url=record.get("url"),
+        status=str(record.get("status") or "created"),
+        name=record.get("name"),
+        reused=reused,
+        request_id=request_id,
+        warnings=warnings or [],
+        metadata={
+            "id": int(record["id"]),
+            "type": "program",
+            "program_type": record.get("type"),
+            "channel": record.get("channel"),
+            "folder": record.get("folder"),
+            "costs": record.get("costs"),
+            "tags": record.get("tags"),
+        },
+    )
+
+
+def _content_response(
+    kind: str, record: dict[str, Any], content: Content, *, reused: bool
+) -> PublishResponse:
+    return PublishResponse(
+        platform=PLATFORM,
+        external_id=f"{kind}:{record['id']}",
+        url=record.get("url") or record.get("URL") or record.get("computedUrl"),
+        status=str(record.get("status") or "draft"),
+        content_id=content.id,
+        metadata={"id": int(record["id"]), "type": kind, "name": record.get("name"), "reused": reused},
+    )
+
+
+def _email_section(sections: list[dict[str, Any]], wanted: Any) -> str:
+    if wanted:
+        ids = [str(s.get("htmlId")) for s in sections]
+        if str(wanted) in ids:
+            return str(wanted)
+        raise ContentRejected(
+            f"the email has no section {wanted!r}",
+            platform=PLATFORM,
+            code="section",
+            problems=[Problem("marketo.section", f"valid sections: {', '.join(ids) or 'none'}")],
+            hint="set marketo.section to one of the template's editable sections",
+        )
+    for section in sections:
+        if str(section.get("contentType", "")).lower() in {"text", "richtext"} and not section.get(
+            "isLocked"
+        ):
+            return str(section["htmlId"])
+    raise ContentRejected(
+        "the email template has no editable text section",
+        platform=PLATFORM,
+        code="section",
+        problems=[Problem("email.template", 'no editable section (class="mktEditable") in the template')],
+        hint='add an editable section (an element with class="mktEditable" and an id) to the template',
+    )
+
+
+def _landing_page_section(sections: list[dict[str, Any]], wanted: Any) -> tuple[str, str]:
+    for section in sections:
+        kind = str(section.get("type", ""))
+        if (wanted and str(section.get("id")) == str(wanted)) or (
+            not wanted and kind in {"RichText", "HTML"}
+        ):
+            return str(section["id"]), kind if kind in {"RichText", "HTML"} else "RichText"
+    raise ContentRejected(
+        "the landing page has no editable rich-text or HTML section",
+        platform=PLATFORM,
+        code="section",
+        problems=[
+            Problem("landing_page.template", "no RichText/HTML section" + (f" {wanted!r}" if wanted else ""))
+        ],
+        hint="use a template with a rich-text or HTML section, or set marketo.section",
+    )
+
+
+def _featured_url(assets: AssetsResponse | None) -> str | None:
+    if assets is None:
+        return None
+    for result in assets.results:
+        if result.role == "featured" and result.url:
+            return result.url
+    return None
+
+
+def _file_fields(asset: Asset, folder_id: Any, insert_only: bool) -> dict[str, Any]:
+    """The non-file fields of ``POST files.json``."""
+    return {
+        "name": asset.filename,
+        "folder": m.folder_ref(folder_id),
+        "description": asset.alt_text,
+        "insertOnly": insert_only,
+    }
+
+
+def _file_part(asset: Asset) -> Any:
+    """A callable giving the ``file`` part with a fresh handle (closed by PlatformHTTP)."""
+    mime = asset.mime_type or "application/octet-stream"
+
+    def files() -> dict[str, Any]:
+        return {"file": (asset.filename, asset.path.open("rb"), mime)}
+
+    return files
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-") or "template"
