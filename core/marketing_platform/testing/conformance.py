@@ -1,0 +1,498 @@
+"""AdapterConformance: the contract every adapter must keep, as a reusable pytest suite.
+
+Subclass it in your adapter's tests, name the class ``Test...``, set ``adapter_class``
+and override the fixtures that describe your fake vendor::
+
+    class TestAcmeConformance(AdapterConformance):
+        adapter_class = AcmePlatform
+
+        @pytest.fixture
+        def adapter_env(self) -> dict[str, str]:
+            return {"ACME_API_TOKEN": "fake-token-1234", "ACME_BASE_URL": "https://api.acme.test"}
+
+        @pytest.fixture
+        def fake_transport(self, fake_acme: FakeAcme) -> httpx.BaseTransport:
+            return httpx.WSGITransport(app=fake_acme)
+
+        @pytest.fixture
+        def fake_snapshot(self, fake_acme: FakeAcme) -> Snapshot:
+            return fake_acme.counts          # e.g. {"campaigns": 1, "emails": 0}
+
+Fixtures (all optional except where your adapter needs them):
+
+``adapter_env``
+    Environment variables that configure the adapter against the fake. Secret values
+    here are what the kit looks for in reprs, errors and logs.
+``fake_transport``
+    The ``httpx`` transport that reaches your fake (None: the adapter needs no HTTP).
+``fake_snapshot``
+    A callable returning a comparable picture of the fake's objects (counts per type
+    are enough). Without it the side-effect checks rely on the recorded requests only.
+``sample_content``
+    Content for every kind the adapter declares (default: the kit's samples).
+``campaign_spec``
+    The campaign used by the idempotency check.
+``error_cases``
+    :class:`ErrorCase` s: a way to make the fake fail and the core error expected
+    (default: plain HTTP 401/403/429/503, see :func:`default_error_cases`).
+``adapter_factory``
+    Builds the adapter; the default loads settings from ``adapter_env`` and passes
+    ``transport``, ``clock`` and ``sleep`` (a :class:`FakeClock`: nothing really waits).
+    If you override it, honour the ``transport`` argument: the kit wraps your fake's
+    transport to record requests and to inject failures.
+
+Class attributes: ``adapter_class`` (required); ``read_only_exempt_paths``: path
+suffixes ``check()`` may send a non-GET request to (an OAuth token endpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import httpx
+import pytest
+from pydantic import AliasChoices, SecretStr
+
+from ..errors import ConfigurationError, MarketingPlatformError
+from ..models import (
+    AssetsResponse,
+    CampaignResponse,
+    CampaignSpec,
+    Capability,
+    CheckResponse,
+    Content,
+    ContentKind,
+    PublishResponse,
+    StatusResponse,
+)
+from ..platform import PLUGIN_API_VERSION, MarketingPlatform
+from ..ratelimit import RateLimits
+from ..settings import PlatformSettings
+from .clock import FakeClock
+from .samples import sample_asset, sample_campaign, sample_content
+from .transports import ErrorCase, FailingTransport, RecordingTransport, default_error_cases
+
+__all__ = ["AdapterConformance", "AdapterFactory", "Kit", "Snapshot", "secret_values"]
+
+#: A comparable picture of the fake vendor's state (e.g. object counts per type).
+Snapshot = Callable[[], object]
+
+_OPERATIONS = ("create_campaign", "publish_content", "upload_assets", "get_status", "check")
+_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "APIKEY", "PRIVATE_KEY")
+
+
+class AdapterFactory(Protocol):
+    """Builds an adapter talking to ``transport`` (None: the fake's own transport);
+    keyword arguments override settings fields."""
+
+    def __call__(self, transport: httpx.BaseTransport | None = None, **overrides: Any) -> MarketingPlatform:
+        """Return a new adapter instance."""
+
+
+def secret_values(settings: PlatformSettings) -> list[str]:
+    """The plain values of every ``SecretStr`` field of ``settings``."""
+    values = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr) and value.get_secret_value():
+            values.append(value.get_secret_value())
+    return values
+
+
+def _env_names(model: type[PlatformSettings], field_name: str) -> set[str]:
+    """Every environment variable that can set ``field_name`` (upper-cased)."""
+    prefix = str(model.model_config.get("env_prefix") or "")
+    names = {f"{prefix}{field_name}".upper()}
+    info = model.model_fields[field_name]
+    for alias in (info.validation_alias, info.alias):
+        if isinstance(alias, str):
+            names.add(alias.upper())
+        elif isinstance(alias, AliasChoices):
+            names.update(str(choice).upper() for choice in alias.choices if isinstance(choice, str))
+    return names
+
+
+@dataclass
+class Kit:
+    """What a conformance test works with: the adapter class, a factory, the fake's
+    transport and snapshot, and the samples. Adapters it builds are closed at teardown."""
+
+    adapter_class: type[MarketingPlatform]
+    factory: AdapterFactory
+    fake_transport: httpx.BaseTransport | None
+    snapshot: Snapshot | None
+    samples: Sequence[Content]
+    campaign: CampaignSpec
+    clock: FakeClock
+    secrets: list[str]
+    folder: Path
+    _open: list[MarketingPlatform] = field(default_factory=list)
+
+    def adapter(self, transport: httpx.BaseTransport | None = None) -> MarketingPlatform:
+        """A new adapter over ``transport`` (default: the fake's, recorded)."""
+        adapter = self.factory(transport if transport is not None else self.fake_transport)
+        self._open.append(adapter)
+        return adapter
+
+    def recorded(self) -> tuple[MarketingPlatform, RecordingTransport]:
+        """A new adapter whose requests are recorded."""
+        recorder = RecordingTransport(self.fake_transport)
+        return self.adapter(recorder), recorder
+
+    def state(self) -> object:
+        """The fake's snapshot, or None when the author gave no ``fake_snapshot``."""
+        return self.snapshot() if self.snapshot is not None else None
+
+    def sample(self, kind: str) -> Content:
+        for content in self.samples:
+            if content.kind.value == kind:
+                return content
+        pytest.fail(
+            f"{self.adapter_class.__name__} declares {kind!r} content but the sample_content "
+            f"fixture has no {kind!r} sample; add one"
+        )
+
+    def publish(self, adapter: MarketingPlatform, content: Content) -> PublishResponse:
+        """Run ``content`` through the adapter in the pipeline's order: validate,
+        upload assets, create the campaign (if the mapper names one), publish."""
+        problems = adapter.mapper.problems(content)
+        assert not problems, f"the adapter's mapper rejects the {content.kind.value} sample: {problems}"
+        assets = adapter.upload_assets(content.assets) if content.assets else None
+        spec = adapter.mapper.campaign_spec(content)
+        campaign = adapter.create_campaign(spec) if spec is not None else None
+        return adapter.publish_content(content, campaign=campaign, assets=assets)
+
+    def first_operation(self, adapter: MarketingPlatform, operation: str) -> object:
+        """Run ``operation`` (an :class:`ErrorCase` operation) and return its result."""
+        if operation == "auto":
+            operation = "create_campaign" if Capability.PROGRAM in adapter.capabilities else "publish_content"
+        if operation == "check":
+            return adapter.check()
+        if operation == "create_campaign":
+            return adapter.create_campaign(self.campaign)
+        if operation == "upload_assets":
+            return adapter.upload_assets([sample_asset(self.folder, max_bytes=adapter.max_asset_bytes)])
+        kind = sorted(adapter.supported_kinds())[0]
+        return self.publish(adapter, self.sample(kind))
+
+    def close(self) -> None:
+        for adapter in self._open:
+            adapter.close()
+        self._open.clear()
+
+    def assert_no_secret(self, text: str, where: str) -> None:
+        for secret in self.secrets:
+            assert secret not in text, f"a secret setting value appears in {where}"
+
+
+class AdapterConformance:
+    """The conformance suite; see the module documentation for how to use it."""
+
+    adapter_class: ClassVar[type[MarketingPlatform]]
+    read_only_exempt_paths: ClassVar[frozenset[str]] = frozenset()
+
+    # ------------------------------------------------------- author's fixtures
+    @pytest.fixture
+    def adapter_env(self) -> dict[str, str]:
+        """Environment that configures the adapter against the fake."""
+        return {}
+
+    @pytest.fixture
+    def fake_transport(self) -> httpx.BaseTransport | None:
+        """The transport reaching the fake vendor (None: the adapter does no HTTP)."""
+        return None
+
+    @pytest.fixture
+    def fake_snapshot(self) -> Snapshot | None:
+        """A callable returning a comparable picture of the fake's objects."""
+        return None
+
+    @pytest.fixture
+    def sample_content(self) -> list[Content]:
+        """One valid sample per declared content kind."""
+        return [sample_content(kind) for kind in sorted(self.adapter_class.supported_kinds())]
+
+    @pytest.fixture
+    def campaign_spec(self) -> CampaignSpec:
+        return sample_campaign()
+
+    @pytest.fixture
+    def error_cases(self) -> list[ErrorCase]:
+        return default_error_cases()
+
+    @pytest.fixture
+    def kit_clock(self) -> FakeClock:
+        return FakeClock()
+
+    @pytest.fixture
+    def kit_env(
+        self, adapter_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> dict[str, str]:
+        """Applies ``adapter_env`` (and a private activation log folder) for the test."""
+        monkeypatch.setenv("MARKETING_PLATFORM_LOG", str(tmp_path / "mplat-kit" / "activations.sqlite3"))
+        for name, value in adapter_env.items():
+            monkeypatch.setenv(name, value)
+        return adapter_env
+
+    @pytest.fixture
+    def adapter_factory(
+        self, kit_env: dict[str, str], fake_transport: httpx.BaseTransport | None, kit_clock: FakeClock
+    ) -> AdapterFactory:
+        cls = self.adapter_class
+
+        def make(transport: httpx.BaseTransport | None = None, **overrides: Any) -> MarketingPlatform:
+            return cls(
+                cls.load_settings(**overrides),
+                transport=transport if transport is not None else fake_transport,
+                clock=kit_clock,
+                sleep=kit_clock.sleep,
+            )
+
+        return make
+
+    @pytest.fixture
+    def kit(  # noqa: PLR0917 - pytest passes fixtures positionally
+        self,
+        kit_env: dict[str, str],
+        adapter_factory: AdapterFactory,
+        fake_transport: httpx.BaseTransport | None,
+        fake_snapshot: Snapshot | None,
+        sample_content: list[Content],
+        campaign_spec: CampaignSpec,
+        kit_clock: FakeClock,
+        tmp_path: Path,
+    ) -> Iterator[Kit]:
+        settings = self.adapter_class.load_settings()
+        kit = Kit(
+            adapter_class=self.adapter_class,
+            factory=adapter_factory,
+            fake_transport=fake_transport,
+            snapshot=fake_snapshot,
+            samples=sample_content,
+            campaign=campaign_spec,
+            clock=kit_clock,
+            secrets=secret_values(settings),
+            folder=tmp_path / "mplat-kit-assets",
+        )
+        yield kit
+        kit.close()
+
+    # ------------------------------------------------------------ the contract
+    def test_implements_the_contract(self) -> None:
+        """Every abstract operation is implemented; the class attributes are declared."""
+        cls = self.adapter_class
+        assert issubclass(cls, MarketingPlatform), f"{cls!r} is not a MarketingPlatform subclass"
+        missing = sorted(getattr(cls, "__abstractmethods__", ()))
+        assert not missing, f"{cls.__name__} does not implement: {', '.join(missing)}"
+        for operation in _OPERATIONS:
+            assert getattr(cls, operation) is not getattr(MarketingPlatform, operation), operation
+        name = getattr(cls, "name", "")
+        assert isinstance(name, str), "name must be a string"
+        assert name, "the adapter class declares no name"
+        assert name == name.lower(), f"name {name!r} must be lower-case (it is the entry-point name)"
+        assert name.replace("_", "").isalnum(), f"name {name!r} must be an identifier"
+        assert issubclass(cls.settings_model, PlatformSettings)
+        assert isinstance(cls.capabilities, frozenset)
+        assert all(isinstance(c, Capability) for c in cls.capabilities)
+        assert cls.supported_kinds() or Capability.FILES in cls.capabilities, "declare what the adapter does"
+        assert isinstance(cls.rate_limits, RateLimits)
+        assert cls.max_asset_bytes > 0
+        wanted, provided = cls.plugin_api_version.split(".")[0], PLUGIN_API_VERSION.split(".")[0]
+        assert wanted == provided, (
+            f"plugin_api_version {cls.plugin_api_version} does not fit this core's {PLUGIN_API_VERSION}"
+        )
+
+    def test_settings_come_from_the_environment(self, kit_env: dict[str, str]) -> None:
+        """The env prefix is ``<NAME>_``; ``adapter_env`` alone configures the adapter."""
+        cls = self.adapter_class
+        prefix = str(cls.settings_model.model_config.get("env_prefix") or "")
+        assert prefix == f"{cls.name.upper()}_", f"env_prefix must be {cls.name.upper()}_, not {prefix!r}"
+        settings = cls.load_settings()
+        assert isinstance(settings, cls.settings_model)
+        for variable in kit_env:
+            if not variable.startswith(prefix):
+                continue
+            field_name = variable[len(prefix) :].lower()
+            if field_name in cls.settings_model.model_fields:
+                assert settings.env_name(field_name) == variable
+
+    def test_missing_settings_name_the_variable(
+        self, kit_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A missing required setting is a ConfigurationError naming its variable."""
+        model = self.adapter_class.settings_model
+        for field_name, info in model.model_fields.items():
+            if not info.is_required():
+                continue
+            names = _env_names(model, field_name)
+            with monkeypatch.context() as patch:
+                for name in names:
+                    patch.delenv(name, raising=False)
+                with pytest.raises(ConfigurationError) as caught:
+                    self.adapter_class.load_settings()
+            assert any(name in caught.value.message for name in names), (
+                f"the error for a missing {field_name} names none of {sorted(names)}: {caught.value.message}"
+            )
+        # With none of the adapter's variables set, loading works or names one of them.
+        with monkeypatch.context() as patch:
+            for name in kit_env:
+                patch.delenv(name, raising=False)
+            message = ""
+            try:
+                self.adapter_class.load_settings()
+            except ConfigurationError as exc:
+                message = exc.message
+            assert not message or any(name in message for name in kit_env), (
+                f"the configuration error names none of the unset variables: {message}"
+            )
+
+    def test_secrets_are_secret(self, kit: Kit, kit_env: dict[str, str]) -> None:
+        """Credentials are SecretStr fields and never appear in reprs or plans."""
+        model = self.adapter_class.settings_model
+        prefix = str(model.model_config.get("env_prefix") or "").upper()
+        settings = self.adapter_class.load_settings()
+        for variable in kit_env:
+            field_name = variable.upper().removeprefix(prefix).lower()
+            looks_secret = any(word in variable.upper() for word in _SECRET_WORDS)
+            if looks_secret and field_name in model.model_fields:
+                assert isinstance(getattr(settings, field_name), SecretStr), (
+                    f"{variable} looks like a credential: make {model.__name__}.{field_name} a SecretStr"
+                )
+        adapter = kit.adapter()
+        kit.assert_no_secret(repr(adapter), "repr(adapter)")
+        kit.assert_no_secret(repr(settings), "repr(settings)")
+        kit.assert_no_secret(str(settings), "str(settings)")
+        kit.assert_no_secret(json.dumps(settings.redacted(), default=str), "settings.redacted()")
+        for content in kit.samples:
+            plan = adapter.plan(content)
+            kit.assert_no_secret(json.dumps(plan, default=str), f"plan() of the {content.kind.value} sample")
+
+    # ------------------------------------------------------------ capabilities
+    def test_declared_kinds_publish(self, kit: Kit, caplog: pytest.LogCaptureFixture) -> None:
+        """Each declared content kind publishes, and the response is well formed."""
+        caplog.set_level(logging.DEBUG, logger="marketing_platform")
+        adapter = kit.adapter()
+        name = self.adapter_class.name
+        for kind in sorted(self.adapter_class.supported_kinds()):
+            response = kit.publish(adapter, kit.sample(kind))
+            assert isinstance(response, PublishResponse)
+            assert response.platform == name
+            assert response.success
+            assert response.external_id, f"publishing {kind} returned no external_id"
+            assert response.created_at.utcoffset() == timedelta(0), "created_at must be UTC"
+            assert response.status, f"publishing {kind} returned no status"
+            status = adapter.get_status(response.external_id)
+            assert isinstance(status, StatusResponse)
+            assert status.platform == name
+            assert status.external_id == response.external_id
+        kit.assert_no_secret(caplog.text, "the logs")
+
+    def test_undeclared_kinds_are_refused(self, kit: Kit) -> None:
+        """Content of a kind the adapter does not declare is refused before any request."""
+        adapter, recorder = kit.recorded()
+        for kind in ContentKind:
+            if kind.value in self.adapter_class.supported_kinds():
+                continue
+            problems = adapter.mapper.problems(sample_content(kind))
+            assert problems, f"{kind.value} is not declared, but the mapper accepts it"
+        assert not recorder.requests
+
+    def test_files_upload(self, kit: Kit) -> None:
+        """A FILES adapter uploads an image and reports its id and URL."""
+        if Capability.FILES not in self.adapter_class.capabilities:
+            pytest.skip("the adapter does not declare Capability.FILES")
+        adapter = kit.adapter()
+        asset = sample_asset(kit.folder, max_bytes=adapter.max_asset_bytes)
+        response = adapter.upload_assets([asset])
+        assert isinstance(response, AssetsResponse)
+        assert response.platform == self.adapter_class.name
+        assert len(response.results) == 1
+        result = response.results[0]
+        assert result.success, result.error
+        assert result.external_id or result.url, "an uploaded asset needs an id or a URL"
+
+    # ------------------------------------------------------------------ errors
+    def test_errors_map_onto_the_taxonomy(
+        self,
+        kit: Kit,
+        error_cases: list[ErrorCase],
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Each vendor failure becomes the expected core error, without secrets."""
+        caplog.set_level(logging.DEBUG, logger="marketing_platform")
+        assert error_cases, "give at least one ErrorCase (override the error_cases fixture)"
+        for case in error_cases:
+            with monkeypatch.context() as patch:
+                for name, value in case.env.items():
+                    patch.setenv(name, value)
+                failing = FailingTransport(kit.fake_transport, case.respond) if case.respond else None
+                adapter = kit.adapter(failing)
+                with pytest.raises(MarketingPlatformError) as caught:
+                    kit.first_operation(adapter, case.operation)
+            error = caught.value
+            assert isinstance(error, case.expected), f"{case}: got {type(error).__name__}: {error}"
+            if failing is not None:
+                assert failing.hits, f"{case}: the failure was never triggered"
+            assert error.platform == self.adapter_class.name, f"{case}: error.platform is {error.platform!r}"
+            if case.retryable is not None:
+                assert error.retryable is case.retryable, f"{case}: retryable is {error.retryable}"
+            kit.assert_no_secret(str(error), f"{case}: str(error)")
+            kit.assert_no_secret(json.dumps(error.to_dict(), default=str), f"{case}: error.to_dict()")
+        kit.assert_no_secret(caplog.text, "the logs")
+
+    # ---------------------------------------------------------- side effects
+    def test_check_has_no_side_effects(self, kit: Kit) -> None:
+        """``check()`` succeeds against the fake, sends only reads, changes nothing."""
+        adapter, recorder = kit.recorded()
+        before = kit.state()
+        result = adapter.check()
+        after = kit.state()
+        assert isinstance(result, CheckResponse)
+        assert result.platform == self.adapter_class.name
+        assert result.ok, f"check() failed against the fake: {result}"
+        assert before == after, f"check() changed the fake: {before!r} -> {after!r}"
+        writes = recorder.writes(self.read_only_exempt_paths)
+        assert not writes, f"check() sent requests that may write: {writes}"
+        kit.assert_no_secret(result.model_dump_json(), "check()")
+
+    def test_plan_sends_nothing(self, kit: Kit) -> None:
+        """``plan()`` (the dry run) is JSON, changes nothing and writes nothing."""
+        adapter, recorder = kit.recorded()
+        before = kit.state()
+        for content in kit.samples:
+            json.dumps(adapter.plan(content), default=str)
+        assert kit.state() == before
+        assert not recorder.writes(self.read_only_exempt_paths)
+
+    def test_create_campaign_is_idempotent(self, kit: Kit) -> None:
+        """Creating one campaign twice (even from a new adapter) creates one object."""
+        if Capability.PROGRAM not in self.adapter_class.capabilities:
+            pytest.skip("the adapter does not declare Capability.PROGRAM")
+        adapter = kit.adapter()
+        before = kit.state()
+        first = adapter.create_campaign(kit.campaign)
+        once = kit.state()
+        second = adapter.create_campaign(kit.campaign)
+        replayed = kit.adapter().create_campaign(kit.campaign)
+        assert isinstance(first, CampaignResponse)
+        assert first.external_id, "create_campaign returned no external_id"
+        assert not first.reused, "the first create_campaign reported reused=True"
+        for again in (second, replayed):
+            assert again.external_id == first.external_id
+            assert again.reused, "a repeated create_campaign must report reused=True"
+        if kit.snapshot is not None:
+            assert once != before, "create_campaign changed nothing in the fake (is fake_snapshot right?)"
+            assert kit.state() == once, "a repeated create_campaign created another object"
+
+    def test_close_is_idempotent(self, kit: Kit) -> None:
+        """``close()`` can be called twice; the adapter is a context manager."""
+        with kit.adapter() as adapter:
+            assert isinstance(adapter, self.adapter_class)
+        adapter.close()
