@@ -30,7 +30,7 @@ def _step(operation: str, method: str, path: str, **extra: Any) -> dict[str, Any
 
 def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, Any]]:
     """The requests for ``content`` on ``platform``; sends nothing."""
-    from .platform import CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS
+    from .platform import CAMPAIGN_PROPERTIES, CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS
 
     mapper = platform.hubspot_mapper
     config = platform.config
@@ -84,7 +84,14 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
     spec = mapper.campaign_spec(content)
     if spec is not None:
         campaign_id = placeholder(f"id of the campaign named {spec.name!r}")
-        steps.append(_step("find_campaign", "GET", CAMPAIGNS, params={"name": spec.name, "limit": 100}))
+        steps.append(
+            _step(
+                "find_campaign",
+                "GET",
+                CAMPAIGNS,
+                params={"name": spec.name, "limit": 100, "properties": CAMPAIGN_PROPERTIES},
+            )
+        )
         steps.append(
             _step(
                 "create_campaign",

@@ -49,7 +49,7 @@ TAGS = "/cms/v3/blogs/tags"
 EMAILS = "/marketing/v3/emails"
 LISTS = "/crm/v3/lists"
 FILES = "/files/v3/files"
-_CAMPAIGN_PROPERTIES = "hs_name,hs_start_date,hs_end_date,hs_notes"
+CAMPAIGN_PROPERTIES = "hs_name,hs_start_date,hs_end_date,hs_notes"
 _MAX_PAGES = 10
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DONE_STATES = {"published", "scheduled", "processing", "sent"}
@@ -127,7 +127,7 @@ class HubSpotPlatform(MarketingPlatform):
     # ------------------------------------------------------------- campaigns
     def find_campaign(self, name: str) -> CampaignResponse | None:
         """The campaign whose ``hs_name`` is exactly ``name`` (HubSpot's filter is broader)."""
-        params: dict[str, Any] = {"name": name, "limit": 100, "properties": _CAMPAIGN_PROPERTIES}
+        params: dict[str, Any] = {"name": name, "limit": 100, "properties": CAMPAIGN_PROPERTIES}
         for _ in range(_MAX_PAGES):
             reply = self.api.get(CAMPAIGNS, params=params)
             for item in reply.get("results") or []:
