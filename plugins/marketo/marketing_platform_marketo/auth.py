@@ -28,7 +28,12 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from marketing_platform.errors import AuthenticationError, PlatformUnavailable
+from marketing_platform.errors import (
+    AuthenticationError,
+    PermissionDenied,
+    PlatformUnavailable,
+    RateLimitError,
+)
 from marketing_platform.http import PlatformHTTP, json_body
 from marketing_platform.ratelimit import Clock, Sleep
 from marketing_platform.redaction import redact
@@ -67,7 +72,14 @@ def _lock_for(key: tuple[str, str]) -> threading.Lock:
 def parse_token(response: httpx.Response) -> tuple[str, float]:
     """``(access_token, expires_in)`` from an identity answer, or a core error."""
     body = json_body(response)
-    if response.status_code in (400, 401, 403):
+    if response.status_code == 403:
+        raise PermissionDenied(
+            "Marketo identity refused access (HTTP 403)",
+            platform=PLATFORM,
+            code="identity_403",
+            hint="check the instance's IP allow-list (Admin > Web Services) and that the API user is active",
+        )
+    if response.status_code in (400, 401):
         detail = ""
         if isinstance(body, dict):
             detail = str(body.get("error_description") or body.get("error") or "")
@@ -77,6 +89,14 @@ def parse_token(response: httpx.Response) -> tuple[str, float]:
             platform=PLATFORM,
             code=f"identity_{response.status_code}",
             hint=_CHECK,
+        )
+    if response.status_code == 429:
+        raise RateLimitError(
+            "Marketo identity answered HTTP 429",
+            platform=PLATFORM,
+            code="identity_429",
+            scope="window",
+            hint="too many token requests; the adapter caches its token, so check for other integrations",
         )
     if response.status_code >= 500 or not isinstance(body, dict):
         raise PlatformUnavailable(
