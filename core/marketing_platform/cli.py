@@ -369,8 +369,13 @@ def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: boo
 
 @main.command("new-adapter")
 @click.argument("name")
-@click.option("--dest", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
-              show_default=True, help="Folder to create the distribution in.")
+@click.option(
+    "--dest",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Folder to create the distribution in.",
+)
 @handle_errors
 def new_adapter(name: str, dest: Path) -> None:
     """Write a new adapter distribution skeleton (pyproject with the entry point, adapter,

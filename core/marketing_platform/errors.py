@@ -100,7 +100,8 @@ class RateLimitError(MarketingPlatformError):
         retry_after: float | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("retryable", scope != "daily")
+        if kwargs.get("retryable") is None:
+            kwargs["retryable"] = scope != "daily"
         super().__init__(message, **kwargs)
         self.scope: RateLimitScope = scope
         self.retry_after = retry_after

@@ -250,7 +250,7 @@ class Registry:
                 )
                 continue
             if name in in_process and not eps:
-                dist = type(in_process[name]).__module__
+                dist = in_process[name].__module__
             try:
                 adapter = self.adapter_class(name)
             except ConfigurationError as exc:
@@ -294,7 +294,11 @@ def default_registry() -> Registry:
 
 
 def reset_default_registry() -> None:
-    """Forget the process-wide registry (tests; after installing a plugin at run time)."""
+    """Forget the process-wide registry and the entry points read so far (tests; after
+    installing a plugin at run time)."""
     global _default
     with _default_lock:
         _default = None
+    from stevedore import ExtensionManager
+
+    ExtensionManager.ENTRY_POINT_CACHE.clear()
