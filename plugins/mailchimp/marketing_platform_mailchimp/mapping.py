@@ -1,0 +1,137 @@
+"""From :class:`Content` to Mailchimp campaign payloads.
+
+In Mailchimp a *campaign* is one email. The adapter therefore names the campaign after
+``content.campaign.name`` when the content has one, else after the content's stable
+id; that name is the campaign's ``settings.title``, which is how an existing campaign
+is found again (idempotency). Per-content options live under ``mailchimp:`` in the
+content file (``platform_options``): ``segment`` (a saved segment or tag of the
+audience) and ``audience`` (overrides ``audience.lists``).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from marketing_platform.errors import Problem
+from marketing_platform.mapping import ContentMapper
+from marketing_platform.models import AssetsResponse, CampaignSpec, Content, ContentKind
+
+if TYPE_CHECKING:
+    from .settings import MailchimpSettings
+
+#: Mailchimp's documented limit for a subject line.
+MAX_SUBJECT = 150
+#: Mailchimp schedules only on the quarter hour.
+SCHEDULE_MINUTES = (0, 15, 30, 45)
+
+
+class MailchimpMapper(ContentMapper):
+    """The Mailchimp mapping; every method is pure (no requests)."""
+
+    @property
+    def settings(self) -> MailchimpSettings:
+        settings: MailchimpSettings = self.platform.settings  # type: ignore[assignment]
+        return settings
+
+    # --------------------------------------------------------------- lookups
+    def options(self, content: Content) -> dict[str, Any]:
+        return dict(content.options_for("mailchimp"))
+
+    def audience_name(self, content: Content) -> str | None:
+        """The audience (Mailchimp "list") to send to, by name."""
+        override = self.options(content).get("audience")
+        if override:
+            return str(override)
+        if content.audience and content.audience.lists:
+            return content.audience.lists[0]
+        return self.settings.audience
+
+    def segment_name(self, content: Content) -> str | None:
+        segment = self.options(content).get("segment")
+        return str(segment) if segment else None
+
+    def from_name(self, content: Content) -> str | None:
+        return (content.email.from_name if content.email else None) or self.settings.from_name
+
+    def reply_to(self, content: Content) -> str | None:
+        email = content.email
+        return (email.reply_to or email.from_email if email else None) or self.settings.reply_to
+
+    def subject(self, content: Content) -> str:
+        return (content.email.subject if content.email else None) or content.title
+
+    # -------------------------------------------------------------- checks
+    def problems(self, content: Content) -> list[Problem]:
+        found = super().problems(content)
+        if found or content.kind is not ContentKind.EMAIL:
+            return found
+        if not self.audience_name(content):
+            found.append(Problem("audience.lists", "name the Mailchimp audience (or set MAILCHIMP_AUDIENCE)"))
+        if content.audience and len(content.audience.lists) > 1:
+            found.append(
+                Problem(
+                    "audience.lists",
+                    "a Mailchimp campaign goes to one audience; use mailchimp.segment for part of it",
+                )
+            )
+        if content.audience and content.audience.create_missing:
+            found.append(
+                Problem("audience.create_missing", "Mailchimp audiences must be created in Mailchimp")
+            )
+        if not self.from_name(content):
+            found.append(Problem("email.from_name", "required by Mailchimp (or set MAILCHIMP_FROM_NAME)"))
+        if not self.reply_to(content):
+            found.append(Problem("email.reply_to", "required by Mailchimp (or set MAILCHIMP_REPLY_TO)"))
+        if len(self.subject(content)) > MAX_SUBJECT:
+            found.append(Problem("email.subject", f"longer than Mailchimp's {MAX_SUBJECT} characters"))
+        if not content.body:
+            found.append(Problem("body", "an email needs a body"))
+        when = content.schedule_at
+        if when is not None and (when.minute not in SCHEDULE_MINUTES or when.second or when.microsecond):
+            found.append(
+                Problem("schedule_at", "Mailchimp schedules on the quarter hour (:00, :15, :30, :45)")
+            )
+        return found
+
+    # ------------------------------------------------------------ payloads
+    def campaign_spec(self, content: Content) -> CampaignSpec:
+        """Always a campaign: Mailchimp sends nothing outside one."""
+        return content.campaign or CampaignSpec(name=content.id)
+
+    def campaign_payload(self, spec: CampaignSpec) -> dict[str, Any]:
+        """``POST /campaigns``: a draft regular campaign titled ``spec.name``."""
+        return {"type": "regular", "settings": {"title": spec.name}}
+
+    def settings_payload(
+        self, content: Content, title: str, list_id: str, segment_id: int | str | None
+    ) -> dict[str, Any]:
+        """``PATCH /campaigns/{id}``: recipients and settings for ``content``."""
+        recipients: dict[str, Any] = {"list_id": list_id}
+        if segment_id is not None:
+            recipients["segment_opts"] = {"saved_segment_id": segment_id}
+        settings: dict[str, Any] = {
+            "title": title,
+            "subject_line": self.subject(content),
+            "from_name": self.from_name(content),
+            "reply_to": self.reply_to(content),
+        }
+        if content.summary:
+            settings["preview_text"] = content.summary
+        return {"recipients": recipients, "settings": settings}
+
+    def content_payload(self, content: Content, assets: AssetsResponse | None = None) -> dict[str, Any]:
+        """``PUT /campaigns/{id}/content``: the HTML, with featured images not already
+        referenced by the body placed at its top."""
+        body = content.body or ""
+        images = []
+        for result in assets.results if assets else []:
+            if result.url and result.role == "featured" and result.url not in body:
+                alt = html.escape(result.alt_text or "", quote=True)
+                images.append(f'<img src="{html.escape(result.url, quote=True)}" alt="{alt}">')
+        return {"html": "".join(images) + body}
+
+    def schedule_payload(self, when: datetime) -> dict[str, Any]:
+        """``POST /campaigns/{id}/actions/schedule``: the time in UTC, ISO 8601."""
+        return {"schedule_time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")}
