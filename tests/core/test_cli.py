@@ -317,3 +317,40 @@ def test_console_script_activates_every_example_end_to_end(tmp_path: Path) -> No
     ]
     assert all(a["state"] == "succeeded" for a in activations)
     assert len(ActivationLog(tmp_path / "activations.sqlite3").list()) == 3
+
+
+def test_activation_delivered_only_by_a_fallback_is_degraded_and_exits_1(
+    isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .helpers import AdapterPlugin, make_recorder
+
+    down = make_recorder("down")
+    down.fail["create_campaign"] = PlatformUnavailable("down for maintenance", platform="down")
+    monkeypatch.setenv("MARKETING_PLATFORM_FALLBACK", "mock")
+    default_registry().register_plugin(AdapterPlugin(down))
+
+    result = mplat("activate", SPRING, "--platform", "down", "--json")
+
+    assert result.exit_code == 1
+    (activation,) = _json(result)["activations"]
+    assert activation["state"] == "degraded"
+    assert activation["degraded"] is True
+    assert activation["platform"] == "down"
+    assert activation["error"]["message"] == "down for maintenance"
+    assert _mock_state(isolated_environment).count("blog_post") == 1
+
+
+def test_replay_failed_resumes_every_failed_activation(
+    isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOCK_FAILURES", "unavailable:1")
+    assert mplat("activate", SPRING, str(EXAMPLES / "emea-roadshow.json")).exit_code == 1
+    monkeypatch.delenv("MOCK_FAILURES")
+
+    result = mplat("replay", "--failed", "--json")
+
+    assert result.exit_code == 0, result.output
+    activations = _json(result)["activations"]
+    assert sorted(a["content_id"] for a in activations) == ["emea-roadshow-2026", "spring-launch-2026"]
+    assert all(a["state"] == "succeeded" for a in activations)
+    assert _json(mplat("log", "--json", "--state", "failed")) == []
