@@ -225,10 +225,12 @@ class MarketingPlatform(ABC):
 def settings_error(platform: str, model: type[PlatformSettings], exc: ValidationError) -> ConfigurationError:
     """A one-line ConfigurationError naming the environment variables to fix."""
     prefix = str(model.model_config.get("env_prefix") or "")
+    # Fields read from a fixed variable (e.g. MARKETING_PLATFORM_TIMEOUT) take no prefix.
+    aliases = {f.validation_alias for f in model.model_fields.values() if isinstance(f.validation_alias, str)}
     parts = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]) or "settings"
-        variable = f"{prefix}{field}".upper()
+        variable = field.upper() if field in aliases else f"{prefix}{field}".upper()
         if error["type"] == "missing":
             parts.append(f"{variable} is not set")
         else:

@@ -25,6 +25,7 @@ def register_secret(value: str | None) -> None:
     if value and len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
             _secrets.add(value)
+        install_log_redaction()
 
 
 def redact(text: str) -> str:
@@ -51,18 +52,46 @@ def redact_obj(value: Any) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in the final message."""
+    """A logging filter that masks registered secrets in the final message.
+
+    Attach it to a handler to clean everything that handler writes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        _clean(record)
         return True
 
 
-def install_log_redaction(logger_name: str = "marketing_platform") -> None:
-    """Attach :class:`RedactingFilter` to ``logger_name`` (idempotent)."""
-    logger = logging.getLogger(logger_name)
-    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-        logger.addFilter(RedactingFilter())
+def _clean(record: logging.LogRecord) -> None:
+    if not _secrets:
+        return
+    message = record.getMessage()
+    cleaned = redact(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+
+
+_factory_installed = False
+
+
+def install_log_redaction(prefix: str = "marketing_platform") -> None:
+    """Mask registered secrets in every record logged by a logger whose name starts
+    with ``prefix`` (the core's and the adapters' ``marketing_platform_*`` loggers),
+    whatever handler writes it. Idempotent.
+
+    Logger filters do not see records propagated from child loggers, so this wraps the
+    log-record factory instead of filtering one logger.
+    """
+    global _factory_installed
+    with _lock:
+        if _factory_installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if record.name.startswith(prefix):
+                _clean(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _factory_installed = True

@@ -58,12 +58,6 @@ def test_secret_is_masked_in_log_output(secret: str, caplog: pytest.LogCaptureFi
     assert caplog.text.count(MASK) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: install_log_redaction() adds the filter to the 'marketing_platform' logger only; "
-    "logger filters do not apply to records propagated from child loggers such as "
-    "'marketing_platform.activation' or 'marketing_platform.http'",
-)
 def test_secret_is_masked_in_log_output_of_child_loggers(
     secret: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -108,11 +108,6 @@ def test_rate_limit_overrides_apply_to_the_adapter_budget(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: settings_error() prefixes the alias with the adapter's env_prefix, so a bad "
-    "MARKETING_PLATFORM_TIMEOUT is reported as ACME_MARKETING_PLATFORM_TIMEOUT, a variable nobody reads",
-)
 def test_malformed_timeout_names_marketing_platform_timeout(
     acme_registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
