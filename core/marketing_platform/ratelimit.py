@@ -2,36 +2,84 @@
 *ahead* of the vendor so its limit is never tripped.
 
 The bucket arithmetic is pyrate-limiter's (a sliding-window log); this module adds what
-an HTTP client needs around it: an even spread of the window's budget (one call every
-``window / calls`` seconds instead of a burst at the window's start), a cap on calls in
-flight, a daily quota that fails fast instead of sleeping until tomorrow, a shared
-"not before" time that a vendor's rate-limit answer (606, 429 + Retry-After) pushes out
-for every caller, and injected ``clock`` / ``sleep`` so tests never wait.
+an HTTP client needs around it:
 
-Stores (``MARKETING_PLATFORM_RATE_STORE``): ``memory`` (per process, default),
-``sqlite:///path`` (processes on one machine share a budget).
+* an even spread of the window's budget (one call every ``window / calls`` seconds
+  instead of a burst at the window's start);
+* a small guard on the window (2 %, at least 10 ms) so that network jitter between our
+  admission and the vendor's arrival count cannot turn ``calls`` admissions into
+  ``calls + 1`` arrivals inside the vendor's window;
+* a cap on calls in flight, a daily quota that fails fast instead of sleeping until
+  tomorrow, and a "not before" time that a vendor's rate-limit answer (606, 429 +
+  Retry-After) pushes out for every caller in this process;
+* injected ``clock`` / ``sleep`` so tests never wait.
+
+Stores (``MARKETING_PLATFORM_RATE_STORE``):
+
+``memory`` (default)
+    Per process. The only store that honours an injected (fake) ``clock``.
+``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``
+    Processes on one machine share one budget: each admission is one ``BEGIN
+    IMMEDIATE`` transaction (count + insert), so two processes can never both take
+    the last place in a window. Needs no extra package.
+``redis://[:password@]host:port/db`` (also ``rediss://``)
+    Workers on several machines share one budget: each admission is one atomic Lua
+    script on the server (pyrate-limiter's ``RedisBucket``, its script made to count
+    entries that arrive out of stamp order). Needs ``redis``
+    (``pip install "marketing-platform[redis]"``), imported only when this store is
+    used. The machines' clocks must be synchronised (NTP): timestamps are the
+    workers' wall clocks, and a skew between two workers eats into the window guard.
+
+With a shared store, admissions are stamped with **wall time** (``time.time``): the
+store's other users can only agree on that clock. An injected ``clock`` is therefore
+ignored for shared stores (a warning is logged); use the memory store with a fake clock.
+
+The concurrency cap is shared too: a shared store keeps a table of *leases* (one per
+call in flight, each expiring after ``lease_seconds`` so a crashed worker cannot hold a
+place forever), and a call waits until fewer than ``max_concurrent`` leases are live.
+The per-process cap still applies first, so a process never polls for a lease it could
+not use. The "not before" pause (:meth:`RateBudget.pause`) stays per process: each
+process learns of a vendor's rate-limit answer from its own responses.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, RateLimitError
+from .errors import ConfigurationError, PlatformUnavailable, RateLimitError
 
 if TYPE_CHECKING:
-    from pyrate_limiter import AbstractBucket
+    import sqlite3
+
+    from pyrate_limiter import AbstractBucket, Rate
 
     from .settings import PlatformSettings
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
+log = logging.getLogger("marketing_platform.ratelimit")
+
 _DAY_SECONDS = 86_400.0
+#: Fraction of a window kept in reserve against jitter between admission and arrival.
+_GUARD_FRACTION = 0.02
+_MIN_GUARD_MS = 10
+#: How long a shared store waits between polls for a free concurrency lease.
+_LEASE_POLL_SECONDS = 0.01
+#: Default lifetime of a concurrency lease (longer than any sane request timeout).
+DEFAULT_LEASE_SECONDS = 300.0
+
+STORE_HINT = (
+    "set MARKETING_PLATFORM_RATE_STORE to memory (one process), sqlite:///path/to/rates.db "
+    "(processes on one machine) or redis://host:6379/0 (workers on several machines)"
+)
 
 
 @dataclass(frozen=True)
@@ -65,39 +113,335 @@ class RateLimits:
         return limits
 
 
-def _make_bucket(limits: RateLimits, store: str, key: str) -> tuple[AbstractBucket, AbstractBucket | None]:
-    """(window bucket, daily bucket) for ``store``; the daily one is None without a quota."""
-    from pyrate_limiter import InMemoryBucket, Rate, SQLiteBucket
+def window_rates(limits: RateLimits) -> list[Rate]:
+    """The pyrate-limiter rates that enforce ``limits``' window: at most ``calls`` in
+    any ``per_seconds`` (plus the guard), and consecutive calls at least
+    ``per_seconds / calls`` apart."""
+    from pyrate_limiter import Rate
 
-    window_ms = max(1, int(limits.per_seconds * 1000))
-    spacing_ms = max(1, window_ms // limits.calls)
-    rates = [Rate(1, spacing_ms), Rate(limits.calls, window_ms)] if limits.calls > 1 else [Rate(1, window_ms)]
-    daily_rates = [Rate(limits.daily_quota, int(_DAY_SECONDS * 1000))] if limits.daily_quota else None
+    window_ms = max(1, round(limits.per_seconds * 1000))
+    guard_ms = max(_MIN_GUARD_MS, round(window_ms * _GUARD_FRACTION))
+    rates = [Rate(limits.calls, window_ms + guard_ms)]
+    spacing_ms = window_ms // limits.calls
+    if limits.calls > 1 and spacing_ms >= 2:
+        # The sliding-window log admits the next item one millisecond after the
+        # interval has passed, so an interval of spacing - 1 spaces calls by spacing.
+        rates.insert(0, Rate(1, spacing_ms - 1))
+    return rates
 
+
+def daily_rates(limits: RateLimits) -> list[Rate] | None:
+    from pyrate_limiter import Rate
+
+    return [Rate(limits.daily_quota, int(_DAY_SECONDS * 1000))] if limits.daily_quota else None
+
+
+def store_kind(store: str) -> str:
+    """``memory``, ``sqlite`` or ``redis`` for a store URL; ConfigurationError otherwise."""
     if store in ("", "memory"):
-        return InMemoryBucket(rates), InMemoryBucket(daily_rates) if daily_rates else None
-    if store.startswith("sqlite:///"):
-        path = store.removeprefix("sqlite:///")
-        table = "rate_" + "".join(c if c.isalnum() else "_" for c in key)
-        window = SQLiteBucket.init_from_file(rates, table=table, db_path=path, use_file_lock=True)
-        daily = (
-            SQLiteBucket.init_from_file(daily_rates, table=table + "_daily", db_path=path, use_file_lock=True)
-            if daily_rates
-            else None
-        )
-        return window, daily
+        return "memory"
+    if store.startswith("sqlite:///") and len(store) > len("sqlite:///"):
+        return "sqlite"
+    if store.startswith(("redis://", "rediss://", "unix://")):
+        return "redis"
     raise ConfigurationError(
-        f"unknown rate store {store!r}",
-        hint="set MARKETING_PLATFORM_RATE_STORE to memory or sqlite:///path/to/file.db",
+        f"unknown rate store {_safe_url(store)!r}",
+        code="rate_store",
+        hint=STORE_HINT,
     )
 
 
+def _safe_url(url: str) -> str:
+    """``url`` without any password (store URLs may carry Redis credentials)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest.split("/", 1)[0]:
+        return url
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def _key_part(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
+
+
+# --------------------------------------------------------------------------- stores
+class _Store:
+    """Where one budget's buckets (and shared concurrency leases) live. Internal.
+
+    The memory store: pyrate-limiter's InMemoryBucket, no leases (the per-process
+    semaphore is the whole concurrency cap)."""
+
+    shared = False
+
+    def __init__(self, limits: RateLimits, key: str) -> None:
+        from pyrate_limiter import InMemoryBucket
+
+        day = daily_rates(limits)
+        self.window: AbstractBucket = InMemoryBucket(window_rates(limits))
+        self.daily: AbstractBucket | None = InMemoryBucket(day) if day else None
+
+    def put(self, bucket: AbstractBucket, name: str, clock: Clock) -> tuple[bool, int, int]:
+        """Stamp one call with ``clock`` and admit it into ``bucket`` atomically:
+        (admitted, milliseconds to wait when not, the stamp in ms)."""
+        from pyrate_limiter import RateItem
+
+        item = RateItem(name, int(clock() * 1000))
+        if bucket.put(item):
+            return True, 0, item.timestamp
+        return False, _wait_ms(bucket, item), item.timestamp
+
+    def leak(self, bucket: AbstractBucket, stamp_ms: int) -> None:
+        bucket.leak(stamp_ms)
+
+    def try_lease(self, token: str, cap: int, now: float, lease_seconds: float) -> bool:
+        """Take one of ``cap`` concurrency leases; False when all are taken."""
+        return True
+
+    def release(self, token: str) -> None:
+        """Give a lease back (a no-op for a token that holds none)."""
+
+    def close(self) -> None:
+        """Release connections; the budget must not be used afterwards."""
+
+
+def _wait_ms(bucket: AbstractBucket, item: Any) -> int:
+    waited: Any = bucket.waiting(item)
+    return max(int(waited), 1)
+
+
+class _SQLiteStore(_Store):
+    """Buckets in one SQLite file; every check-and-insert is one IMMEDIATE transaction,
+    which SQLite serialises across processes (no lock file needed)."""
+
+    shared = True
+
+    def __init__(self, limits: RateLimits, key: str, path: str) -> None:
+        import sqlite3
+        from pathlib import Path
+
+        from pyrate_limiter import SQLiteBucket
+        from pyrate_limiter.buckets.sqlite_bucket import Queries
+
+        self._errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+        self.path = path
+        try:
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                str(Path(path).expanduser()), timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            table = "rate_" + _key_part(key)
+            leases = table + "_leases"  # only [A-Za-z0-9_]: safe to interpolate
+            self._sql_expire = f'DELETE FROM "{leases}" WHERE expires < ?'  # noqa: S608
+            self._sql_count = f'SELECT COUNT(*) FROM "{leases}"'  # noqa: S608
+            self._sql_take = f'INSERT INTO "{leases}" VALUES (?, ?)'  # noqa: S608
+            self._sql_release = f'DELETE FROM "{leases}" WHERE token = ?'  # noqa: S608
+            with _transaction(conn):
+                for name in (table, table + "_daily"):
+                    conn.execute(Queries.CREATE_BUCKET_TABLE.format(table=name))
+                    conn.execute(
+                        Queries.CREATE_INDEX_ON_TIMESTAMP.format(index_name=f"idx_{name}_ts", table_name=name)
+                    )
+                conn.execute(f'CREATE TABLE IF NOT EXISTS "{leases}" (token TEXT PRIMARY KEY, expires REAL)')
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigurationError(
+                f"cannot open the rate store sqlite:///{path}: {exc}", code="rate_store", hint=STORE_HINT
+            ) from exc
+        self.conn: sqlite3.Connection = conn
+        self._lock = threading.RLock()
+        day = daily_rates(limits)
+        self.window = SQLiteBucket(window_rates(limits), conn, table)
+        self.daily = SQLiteBucket(day, conn, table + "_daily") if day else None
+
+    def put(self, bucket: AbstractBucket, name: str, clock: Clock) -> tuple[bool, int, int]:
+        with self._lock, self._guard(), _transaction(self.conn):
+            # SQLiteBucket.put counts then inserts (and commits, ending our
+            # transaction); IMMEDIATE makes the pair atomic across processes, and
+            # stamping inside it keeps stamps in the order the calls were admitted.
+            return super().put(bucket, name, clock)
+
+    def leak(self, bucket: AbstractBucket, stamp_ms: int) -> None:
+        # SQLiteBucket.leak counts the expired rows, then deletes that many of the
+        # oldest: two processes leaking at once would delete live rows unless the
+        # pair is one transaction.
+        with self._lock, self._guard(), _transaction(self.conn):
+            bucket.leak(stamp_ms)
+
+    def try_lease(self, token: str, cap: int, now: float, lease_seconds: float) -> bool:
+        with self._lock, self._guard(), _transaction(self.conn):
+            self.conn.execute(self._sql_expire, (now,))
+            (taken,) = self.conn.execute(self._sql_count).fetchone()
+            if taken >= cap:
+                return False
+            self.conn.execute(self._sql_take, (token, now + lease_seconds))
+            return True
+
+    def release(self, token: str) -> None:
+        with self._lock, self._guard():
+            self.conn.execute(self._sql_release, (token,))
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except self._errors as exc:
+            raise PlatformUnavailable(
+                f"the rate store sqlite:///{self.path} failed: {exc}",
+                code="rate_store",
+                hint="check that the rate store file is on a local disk and writable",
+            ) from exc
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error) on an autocommit connection;
+    tolerates a body that already committed."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+    if conn.in_transaction:
+        conn.commit()
+
+
+_LEASE_SCRIPT = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+local expires = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+if redis.call('ZCARD', key) >= cap then
+    return 0
+end
+redis.call('ZADD', key, expires, ARGV[4])
+redis.call('PEXPIREAT', key, math.ceil(expires))
+return 1
+"""
+
+
+def _redis_put_script() -> str:
+    """pyrate-limiter's check-and-insert script, counting every entry from the window's
+    start on, not only those up to the caller's own stamp.
+
+    Stamps are taken on the workers before the round trip, so they reach Redis slightly
+    out of order; the original ``ZCOUNT key window_start now`` lets a late arrival with
+    an earlier stamp overlook entries stamped after it and admit ``calls + 1`` in one
+    window. Counting up to ``+inf`` keeps "at most ``calls`` stamps in any window"
+    true in whatever order the calls arrive.
+    """
+    from pyrate_limiter.buckets.redis_bucket import LuaScript
+
+    original = "redis.call('ZCOUNT', bucket, window_start, now)"
+    if original not in LuaScript.PUT_ITEM:
+        raise ConfigurationError(
+            "this pyrate-limiter version's Redis script is not supported by the redis rate store",
+            code="rate_store",
+            hint='install pyrate-limiter 4.x (pip install "pyrate-limiter>=4.5,<5"), or ' + STORE_HINT,
+        )
+    return LuaScript.PUT_ITEM.replace(original, "redis.call('ZCOUNT', bucket, window_start, '+inf')")
+
+
+class _RedisStore(_Store):
+    """Buckets on a Redis server: pyrate-limiter's RedisBucket (one atomic Lua script
+    per check-and-insert) and a sorted set of concurrency leases."""
+
+    shared = True
+
+    def __init__(self, limits: RateLimits, key: str, url: str) -> None:
+        try:
+            import redis
+        except ImportError as exc:
+            raise ConfigurationError(
+                "the redis rate store needs the redis package",
+                code="rate_store",
+                hint='pip install "marketing-platform[redis]", or ' + STORE_HINT,
+            ) from exc
+        from pyrate_limiter import RedisBucket
+
+        self.url = _safe_url(url)
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError,)
+        self._noscript: type[BaseException] = redis.exceptions.NoScriptError
+        prefix = f"marketing_platform:rate:{key}"
+        self._lease_key = prefix + ":in_flight"
+        try:
+            self.client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+            day = daily_rates(limits)
+            script = self.client.script_load(_redis_put_script())
+            self.window = RedisBucket(window_rates(limits), self.client, prefix + ":window", script)
+            self.daily = RedisBucket(day, self.client, prefix + ":daily", script) if day else None
+            self._lease = self.client.register_script(_LEASE_SCRIPT)
+        except (redis.RedisError, ValueError) as exc:
+            raise ConfigurationError(
+                f"cannot use the rate store {self.url}: {exc}",
+                code="rate_store",
+                hint="start that Redis server (or fix the URL); " + STORE_HINT,
+            ) from exc
+
+    def put(self, bucket: AbstractBucket, name: str, clock: Clock) -> tuple[bool, int, int]:
+        with self._guard():
+            try:
+                return super().put(bucket, name, clock)
+            except self._noscript:  # the server restarted and forgot the script
+                bucket.script_hash = self.client.script_load(_redis_put_script())  # type: ignore[attr-defined]
+                return super().put(bucket, name, clock)
+
+    def leak(self, bucket: AbstractBucket, stamp_ms: int) -> None:
+        with self._guard():
+            bucket.leak(stamp_ms)
+
+    def try_lease(self, token: str, cap: int, now: float, lease_seconds: float) -> bool:
+        with self._guard():
+            args: list[int | str] = [int(now * 1000), cap, int((now + lease_seconds) * 1000), token]
+            return bool(self._lease(keys=[self._lease_key], args=args))
+
+    def release(self, token: str) -> None:
+        with self._guard():
+            self.client.zrem(self._lease_key, token)
+
+    def close(self) -> None:
+        self.client.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except self._errors as exc:
+            raise PlatformUnavailable(
+                f"the rate store {self.url} failed: {type(exc).__name__}: {exc}",
+                code="rate_store",
+                hint="check that the Redis server in MARKETING_PLATFORM_RATE_STORE is up and reachable",
+            ) from exc
+
+
+def _open_store(limits: RateLimits, store: str, key: str) -> _Store:
+    kind = store_kind(store)
+    if kind == "sqlite":
+        return _SQLiteStore(limits, key, store.removeprefix("sqlite:///"))
+    if kind == "redis":
+        return _RedisStore(limits, key, store)
+    return _Store(limits, key)
+
+
+# --------------------------------------------------------------------------- budget
 class RateBudget:
     """Admission control for one platform's calls. Thread-safe.
 
-    Use ``with budget.slot(): send()``. A slot waits (with the injected ``sleep``) for the
-    window and the concurrency cap, and raises ``RateLimitError(scope="daily")`` at once
-    when the daily quota is spent.
+    Use ``with budget.slot(): send()``. A slot waits (with the injected ``sleep``) for
+    the concurrency cap and the window, and raises ``RateLimitError(scope="daily")`` at
+    once when the daily quota is spent. ``store`` is a ``MARKETING_PLATFORM_RATE_STORE``
+    value (see the module docstring); budgets with the same ``name`` on the same shared
+    store share one budget. An unknown store is a :class:`ConfigurationError`; a shared
+    store that fails at run time raises :class:`PlatformUnavailable` (retryable).
+
+    ``on_admit`` (optional) is called with each admission's timestamp in seconds (the
+    clock the store uses), for metrics and tests.
     """
 
     def __init__(
@@ -108,22 +452,41 @@ class RateBudget:
         store: str = "memory",
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        on_admit: Callable[[float], None] | None = None,
     ) -> None:
         self.limits = limits
         self.name = name
+        self._store = _open_store(limits, store, name)
+        if self._store.shared and clock is not time.time:
+            log.warning(
+                "rate budget %s: the %s store shares timestamps with other processes, so it uses "
+                "wall time; the injected clock is ignored (use the memory store with a fake clock)",
+                name,
+                store_kind(store),
+            )
+            clock = time.time
         self._clock = clock
         self._sleep = sleep
-        self._window, self._daily = _make_bucket(limits, store, name)
+        self._lease_seconds = lease_seconds
+        self._on_admit = on_admit
         self._lock = threading.Lock()
         self._not_before = 0.0
         self._in_flight = 0
+        self._next_leak = {"window": 0, "daily": 0}
         self._concurrency = (
             threading.BoundedSemaphore(limits.max_concurrent) if limits.max_concurrent else None
         )
 
     @property
     def in_flight(self) -> int:
+        """Calls of this process currently holding a slot."""
         return self._in_flight
+
+    @property
+    def shared(self) -> bool:
+        """True when the budget lives in a store other processes can share."""
+        return self._store.shared
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -131,43 +494,64 @@ class RateBudget:
         if self._concurrency is not None:
             self._concurrency.acquire()
         try:
-            self._admit()
-            with self._lock:
-                self._in_flight += 1
+            token = self._lease()
             try:
-                yield
-            finally:
+                self._admit()
                 with self._lock:
-                    self._in_flight -= 1
+                    self._in_flight += 1
+                try:
+                    yield
+                finally:
+                    with self._lock:
+                        self._in_flight -= 1
+            finally:
+                if token is not None:
+                    self._store.release(token)
         finally:
             if self._concurrency is not None:
                 self._concurrency.release()
 
-    def _admit(self) -> None:
-        from pyrate_limiter import RateItem
+    def _lease(self) -> str | None:
+        """A concurrency lease in a shared store (None when the cap is per process)."""
+        cap = self.limits.max_concurrent
+        if not cap or not self._store.shared:
+            return None
+        token = uuid.uuid4().hex
+        while not self._store.try_lease(token, cap, self._clock(), self._lease_seconds):
+            self._sleep(_LEASE_POLL_SECONDS)
+        return token
 
+    def _admit(self) -> None:
         while True:
             with self._lock:
                 now = self._clock()
                 wait = self._not_before - now
                 if wait <= 0:
-                    stamp = int(now * 1000)
-                    self._window.leak(stamp)
-                    item = RateItem(self.name, stamp)
-                    if self._window.put(item):
+                    self._maybe_leak("window", self._store.window, int(now * 1000))
+                    admitted, wait_ms, stamp = self._store.put(self._store.window, self.name, self._clock)
+                    if admitted:
                         self._count_daily(stamp)
+                        if self._on_admit is not None:
+                            self._on_admit(stamp / 1000)
                         return
-                    waited = self._window.waiting(item)
-                    wait = max(int(waited), 1) / 1000  # type: ignore[arg-type]
+                    wait = wait_ms / 1000
             self._sleep(wait)
 
-    def _count_daily(self, stamp: int) -> None:
-        from pyrate_limiter import RateItem
+    def _maybe_leak(self, which: str, bucket: AbstractBucket, stamp: int) -> None:
+        """Drop entries older than every window, at most once per window (a stale entry
+        never affects a count, so leaking is only housekeeping)."""
+        if stamp >= self._next_leak[which]:
+            self._store.leak(bucket, stamp)
+            interval = max(rate.interval for rate in bucket.rates)
+            self._next_leak[which] = stamp + min(interval, 60_000)
 
-        if self._daily is None:
+    def _count_daily(self, stamp: int) -> None:
+        daily = self._store.daily
+        if daily is None:
             return
-        self._daily.leak(stamp)
-        if not self._daily.put(RateItem(self.name, stamp)):
+        self._maybe_leak("daily", daily, stamp)
+        admitted, _, _ = self._store.put(daily, self.name, lambda: stamp / 1000)
+        if not admitted:
             raise RateLimitError(
                 f"the daily quota of {self.limits.daily_quota} calls is spent",
                 platform=self.name,
@@ -177,7 +561,8 @@ class RateBudget:
             )
 
     def pause(self, seconds: float) -> None:
-        """Make every caller wait ``seconds`` from now (a vendor said "too many")."""
+        """Make every caller in this process wait ``seconds`` from now (a vendor said
+        "too many")."""
         with self._lock:
             self._not_before = max(self._not_before, self._clock() + max(0.0, seconds))
 
@@ -187,6 +572,14 @@ class RateBudget:
         back until its interval has passed."""
         if remaining is not None and interval_seconds and remaining <= 1:
             self.pause(interval_seconds)
+
+    def close(self) -> None:
+        """Close the store's connections (SQLite file, Redis client). Idempotent for
+        the memory store; a closed shared budget must not be used again."""
+        self._store.close()
+
+    def __repr__(self) -> str:
+        return f"RateBudget(name={self.name!r}, limits={self.limits!r}, shared={self.shared})"
 
 
 def describe(limits: RateLimits) -> dict[str, Any]:
