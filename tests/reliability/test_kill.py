@@ -1,0 +1,125 @@
+"""The process itself dies: ``mplat activate`` is SIGKILLed between two steps (the fake
+holds the request so the test knows where the process is), then ``mplat replay``
+finishes the activation in a new process without creating anything twice. Also: two
+replays of one activation never run at once (the lease in the log)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import (
+    HubSpotRig,
+    MarketoRig,
+    hubspot_post,
+    marketo_email,
+    mplat,
+    mplat_popen,
+    records,
+    write_content,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=5)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def started(proc: subprocess.Popen[str], reached: object) -> None:
+    """Wait until the fake holds the process's request (or fail with its output)."""
+    if not reached.wait(15):  # type: ignore[attr-defined]
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"mplat never reached the blocked request: {out} {err}")
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["vendor-committed", "vendor-never-saw-it"])
+def test_marketo_killed_between_program_and_email(
+    marketo: MarketoRig, tmp_path: Path, committed: bool
+) -> None:
+    path = write_content(tmp_path, "news.yaml", marketo_email("Killed news", "Killed program"))
+    rule = marketo.faults.add("block_after" if committed else "block", "POST", r"/emails\.json")
+    proc = mplat_popen("activate", str(path), "--platform", "marketo", "--json", env=marketo.env)
+    started(proc, rule.reached)
+    (running,) = records()
+    assert running.state == "in_progress"
+    assert set(running.steps) == {"campaign"}  # the program step was recorded before the kill
+    kill(proc)
+    rule.release.set()
+    assert len(marketo.emails("Killed news")) == (1 if committed else 0)
+
+    replay = mplat("replay", "--failed", "--json", env=marketo.env)
+    assert replay.returncode == 0, replay.stderr
+    (out,) = json.loads(replay.stdout)["activations"]
+    assert out["state"] == "succeeded"
+
+    (program,) = marketo.programs("Killed program")
+    (email,) = marketo.emails("Killed news")
+    assert email["status"] == "approved"
+    (record,) = records()
+    assert record.state == "succeeded"
+    assert record.attempts == 2
+    assert record.steps["campaign"]["external_id"] == f"program:{program['id']}"
+    assert record.steps["publish"]["external_id"] == f"email:{email['id']}"
+
+
+def test_hubspot_killed_after_post_created(hubspot: HubSpotRig, tmp_path: Path) -> None:
+    path = write_content(tmp_path, "post.json", hubspot_post("Killed post", "Killed campaign"))
+    rule = hubspot.faults.add("block_after", "POST", r"^/cms/v3/blogs/posts$")
+    proc = mplat_popen("activate", str(path), "--platform", "hubspot", env=hubspot.env)
+    started(proc, rule.reached)
+    kill(proc)
+    rule.release.set()
+    (killed,) = records()
+    assert killed.state == "in_progress"
+    assert set(killed.steps) == {"campaign"}
+    assert hubspot.posts("Killed post")[0]["state"] == "DRAFT"
+
+    replay = mplat("replay", killed.id[:10], "--json", env=hubspot.env)
+    assert replay.returncode == 0, replay.stderr
+    assert json.loads(replay.stdout)["activations"][0]["state"] == "succeeded"
+
+    (campaign,) = [c for c in hubspot.fake.campaigns.values() if c["properties"]["hs_name"] == "Killed campaign"]
+    (post,) = hubspot.posts("Killed post")
+    assert post["state"] == "PUBLISHED"
+    assert hubspot.fake.campaign_assets[campaign["id"]]["BLOG_POST"] == [post["id"]]
+    (record,) = records()
+    assert record.state == "succeeded"
+    assert record.steps["publish"]["external_id"] == post["id"]
+
+
+def test_two_replays_of_one_activation_never_run_at_once(marketo: MarketoRig, tmp_path: Path) -> None:
+    path = write_content(tmp_path, "news.yaml", marketo_email("Locked news", "Locked program"))
+    marketo.faults.add("reset", "POST", r"/programs\.json")
+    first = mplat("activate", str(path), "--platform", "marketo", env=marketo.env)
+    assert first.returncode == 1, first.stderr
+    (failed,) = records()
+    assert failed.state == "failed"
+
+    rule = marketo.faults.add("block", "POST", r"/emails\.json")
+    holder = mplat_popen("replay", failed.id, env=marketo.env)
+    started(holder, rule.reached)
+    second = mplat("replay", failed.id, "--json", env=marketo.env)
+    assert second.returncode == 2
+    assert "being run by another process" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1
+    # the second replay sent nothing to create: still no email, one program
+    assert marketo.emails("Locked news") == []
+    assert len(marketo.programs("Locked program")) == 1
+    rule.release.set()
+    holder.communicate(timeout=10)
+    # the holder's email create was dropped by the fault: it failed and stays replayable
+    assert holder.returncode == 1
+    final = mplat("replay", "--failed", env=marketo.env)
+    assert final.returncode == 0, final.stderr
+    assert len(marketo.emails("Locked news")) == 1
+    (record,) = records()
+    assert record.state == "succeeded"
+    assert record.attempts == 3
