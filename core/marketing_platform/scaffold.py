@@ -89,7 +89,9 @@ def create_adapter(name: str, dest: Path) -> Path:
         )
     root = files("marketing_platform").joinpath("templates", "adapter")
     rendered = {
-        Template(path).substitute(values): Template(root.joinpath(template).read_text("utf-8")).substitute(values)
+        Template(path).substitute(values): Template(root.joinpath(template).read_text("utf-8")).substitute(
+            values
+        )
         for template, path in _FILES.items()
     }
     for relative, text in rendered.items():

@@ -43,6 +43,8 @@ Fixtures (all optional except where your adapter needs them):
 
 Class attributes: ``adapter_class`` (required); ``read_only_exempt_paths``: path
 suffixes ``check()`` may send a non-GET request to (an OAuth token endpoint).
+Override :meth:`AdapterConformance.reset_process_state` when the adapter keeps state
+per process (a token cache shared by instances): the kit calls it between error cases.
 """
 
 from __future__ import annotations
@@ -196,6 +198,11 @@ class AdapterConformance:
 
     adapter_class: ClassVar[type[MarketingPlatform]]
     read_only_exempt_paths: ClassVar[frozenset[str]] = frozenset()
+
+    def reset_process_state(self) -> None:
+        """Forget state the adapter shares between instances (e.g. a token cache).
+
+        Called before each error case, which each build a new adapter. No-op by default."""
 
     # ------------------------------------------------------- author's fixtures
     @pytest.fixture
@@ -429,6 +436,7 @@ class AdapterConformance:
         caplog.set_level(logging.DEBUG, logger="marketing_platform")
         assert error_cases, "give at least one ErrorCase (override the error_cases fixture)"
         for case in error_cases:
+            self.reset_process_state()
             with monkeypatch.context() as patch:
                 for name, value in case.env.items():
                     patch.setenv(name, value)
