@@ -86,7 +86,7 @@ def test_hubspot_killed_after_post_created(hubspot: HubSpotRig, tmp_path: Path) 
     assert replay.returncode == 0, replay.stderr
     assert json.loads(replay.stdout)["activations"][0]["state"] == "succeeded"
 
-    (campaign,) = [c for c in hubspot.fake.campaigns.values() if c["properties"]["hs_name"] == "Killed campaign"]
+    (campaign,) = hubspot.campaigns("Killed campaign")
     (post,) = hubspot.posts("Killed post")
     assert post["state"] == "PUBLISHED"
     assert hubspot.fake.campaign_assets[campaign["id"]]["BLOG_POST"] == [post["id"]]
