@@ -1,0 +1,131 @@
+"""throughput: 300 activations against a loopback fake that enforces a scaled-down
+vendor window, in one process (memory store), then in 3 processes sharing a SQLite
+store, then 3 processes sharing a Redis store.
+
+The fake allows WINDOW_CALLS calls per WINDOW_SECONDS and MAX_CONCURRENT in flight,
+answering 429 (a violation) beyond either; each accepted call takes LATENCY seconds.
+Every activation is one publish call through the real Activator -> adapter ->
+PlatformHTTP -> RateBudget path, with the adapter's budget set to the fake's limits
+through BENCH_RATE_LIMIT / BENCH_MAX_CONCURRENT. Printed: achieved rate / allowed rate
+(goal >= 0.95) and violations (goal 0).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from marketing_platform.activation import Activator, Job
+from marketing_platform.registry import Registry
+
+from . import adapter
+from ._redis import redis_server
+from ._server import serve
+from .fake import VendorFake
+
+ACTIVATIONS = 300
+PROCESSES = 3
+WINDOW_CALLS = 40
+WINDOW_SECONDS = 2.0
+MAX_CONCURRENT = 5
+LATENCY = 0.2
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _environment(base_url: str, store: str, log: Path) -> dict[str, str]:
+    return {
+        "BENCH_BASE_URL": base_url,
+        "BENCH_RATE_LIMIT": f"{WINDOW_CALLS}/{WINDOW_SECONDS:g}",
+        "BENCH_MAX_CONCURRENT": str(MAX_CONCURRENT),
+        "MARKETING_PLATFORM_RATE_STORE": store,
+        "MARKETING_PLATFORM_LOG": str(log),
+    }
+
+
+def activate(first: int, count: int) -> int:
+    """Run ``count`` activations on ``bench`` (settings from the environment); the
+    number that failed."""
+    registry = Registry()
+    adapter.register(registry)
+    jobs = [Job(adapter.content(i), "bench") for i in range(first, first + count)]
+    with Activator(registry=registry) as activator:
+        results = activator.activate_all(jobs)
+    return sum(1 for result in results if not result.ok)
+
+
+def _report(label: str, fake: VendorFake, elapsed: float, failed: int) -> None:
+    allowed = WINDOW_CALLS / WINDOW_SECONDS
+    achieved = fake.achieved_rate()
+    print(
+        f"   {label:<28} {len(fake.accepted)} calls in {elapsed:5.1f} s: achieved {achieved:5.2f}/s "
+        f"of allowed {allowed:.2f}/s = {achieved / allowed:.3f} (goal >= 0.95); "
+        f"violations {fake.violations} (window {fake.window_violations}, concurrency "
+        f"{fake.concurrency_violations}; goal 0); peak concurrency {fake.peak_concurrency}/{MAX_CONCURRENT}; "
+        f"failed activations {failed}",
+        flush=True,
+    )
+
+
+def _in_process(base_url: str, fake: VendorFake, folder: Path) -> None:
+    saved = dict(os.environ)
+    os.environ.update(_environment(base_url, "memory", folder / "memory.sqlite3"))
+    try:
+        fake.reset()
+        started = time.perf_counter()
+        failed = activate(0, ACTIVATIONS)
+        _report("1 process, memory store", fake, time.perf_counter() - started, failed)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _processes(label: str, store: str, base_url: str, fake: VendorFake, folder: Path) -> None:
+    fake.reset()
+    each = ACTIVATIONS // PROCESSES
+    started = time.perf_counter()
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.throughput", "--worker", str(i * each), str(each)],
+            cwd=ROOT,
+            env={**os.environ, **_environment(base_url, store, folder / f"log-{label[:6]}-{i}.sqlite3")},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(PROCESSES)
+    ]
+    failed = 0
+    for child in children:
+        out, _ = child.communicate(timeout=600)
+        failed += int(out.strip().splitlines()[-1]) if child.returncode == 0 else each
+    _report(label, fake, time.perf_counter() - started, failed)
+
+
+def run() -> None:
+    fake = VendorFake(
+        calls=WINDOW_CALLS, per_seconds=WINDOW_SECONDS, max_concurrent=MAX_CONCURRENT, latency=LATENCY
+    )
+    print(
+        f"   fake window: {WINDOW_CALLS} calls / {WINDOW_SECONDS:g} s, {MAX_CONCURRENT} concurrent, "
+        f"{LATENCY * 1000:.0f} ms per call; {ACTIVATIONS} activations (1 call each) per variant",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory() as tmp, serve(fake) as base_url:
+        folder = Path(tmp)
+        _in_process(base_url, fake, folder)
+        _processes(
+            f"{PROCESSES} processes, SQLite store", f"sqlite:///{folder / 'rates.db'}", base_url, fake, folder
+        )
+        with redis_server() as url:
+            if url is not None:
+                _processes(f"{PROCESSES} processes, Redis store", url, base_url, fake, folder)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        print(activate(int(sys.argv[2]), int(sys.argv[3])))
+    else:
+        run()
