@@ -154,6 +154,7 @@ class FakeHubSpot:
             ("POST", re.compile(r"/marketing/v3/campaigns"), self._create_campaign),
             ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)"), self._get_campaign),
             ("POST", re.compile(r"/marketing/v3/campaigns/([^/]+)/budget"), self._add_budget),
+            ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)/budget/totals"), self._budget_totals),
             ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)/assets/([A-Z_]+)"), self._list_assets),
             ("PUT", re.compile(r"/marketing/v3/campaigns/([^/]+)/assets/([A-Z_]+)/([^/]+)"), self._attach),
             ("GET", re.compile(r"/cms/v3/blogs/tags"), self._list_tags),
@@ -474,6 +475,11 @@ class FakeHubSpot:
         self.budget.setdefault(guid, []).append(stored)
         return 201, stored
 
+    def _budget_totals(self, call: Call, guid: str) -> tuple[int, Json]:
+        self._campaign(guid)
+        items = self.budget.get(guid, [])
+        return 200, {"budgetItems": items, "budgetTotal": sum(i["amount"] for i in items)}
+
     def _list_assets(self, call: Call, guid: str, asset_type: str) -> tuple[int, Json]:
         self._campaign(guid)
         ids = self.campaign_assets.get(guid, {}).get(asset_type, [])
@@ -638,8 +644,13 @@ class FakeHubSpot:
             raise self._invalid("options.access", "access is required")
         if not call.form.get("folderPath") and not call.form.get("folderId"):
             raise self._invalid("folderPath", "folderPath or folderId is required")
-        file_id = self._next_id()
         name = call.form.get("fileName") or upload["filename"]
+        if options.get("duplicateValidationStrategy") == "RETURN_EXISTING":
+            for existing in self.files.values():
+                same_folder = existing["form"].get("folderPath") == call.form.get("folderPath")
+                if same_folder and existing["name"] == name and existing["upload"]["data"] == upload["data"]:
+                    return 200, {k: v for k, v in existing.items() if k not in {"upload", "form"}}
+        file_id = self._next_id()
         url = f"https://files.example.com/hubfs{call.form.get('folderPath', '')}/{name}"
         stored = {
             "id": file_id,

@@ -95,7 +95,8 @@ def test_file_upload_body_shape(
     assert call.form["folderPath"] == "/campaign-images"
     assert (
         call.form["options"]
-        == '{"access":"PUBLIC_INDEXABLE","overwrite":false,"duplicateValidationStrategy":"NONE"}'
+        == '{"access":"PUBLIC_INDEXABLE","overwrite":false,"duplicateValidationStrategy":"RETURN_EXISTING",'
+        '"duplicateValidationScope":"EXACT_FOLDER"}'
     )
     assert json.loads(call.form["options"])["access"] == "PUBLIC_INDEXABLE"
     assert opened

@@ -113,11 +113,29 @@ def test_missing_scope_is_named_in_the_hint(make_adapter: AdapterFactory, fake: 
 
 
 @pytest.mark.parametrize("status", [502, 503, 504, 521])
-def test_5xx_is_retried(make_adapter: AdapterFactory, fake: FakeHubSpot, status: int) -> None:
-    fake.inject("POST", "/marketing/v3/campaigns", status, {"message": "busy"}, times=2)
+def test_5xx_is_retried_for_reads(make_adapter: AdapterFactory, fake: FakeHubSpot, status: int) -> None:
+    fake.inject("GET", "/marketing/v3/campaigns", status, {"message": "busy"}, times=2)
     response = make_adapter().create_campaign(blog_post().campaign)  # type: ignore[arg-type]
     assert response.external_id in fake.campaigns
-    assert [c.status for c in fake.calls_to("POST", "/marketing/v3/campaigns")] == [status, status, 201]
+    assert [c.status for c in fake.calls_to("GET", "/marketing/v3/campaigns")] == [status, status, 200]
+
+
+def test_503_on_a_create_is_retried(make_adapter: AdapterFactory, fake: FakeHubSpot) -> None:
+    fake.inject("POST", "/marketing/v3/campaigns", 503, {"message": "busy"}, times=2)
+    response = make_adapter().create_campaign(blog_post().campaign)  # type: ignore[arg-type]
+    assert response.external_id in fake.campaigns
+    assert [c.status for c in fake.calls_to("POST", "/marketing/v3/campaigns")] == [503, 503, 201]
+
+
+@pytest.mark.parametrize("status", [502, 504, 521])
+def test_gateway_error_on_a_create_is_not_repeated(
+    make_adapter: AdapterFactory, fake: FakeHubSpot, status: int
+) -> None:
+    fake.inject("POST", "/marketing/v3/campaigns", status, {"message": "gateway"}, times=5)
+    with pytest.raises(PlatformUnavailable) as caught:
+        make_adapter().create_campaign(blog_post().campaign)  # type: ignore[arg-type]
+    assert not caught.value.retryable
+    assert len(fake.calls_to("POST", "/marketing/v3/campaigns")) == 1
 
 
 def test_5xx_gives_up_after_max_attempts(make_adapter: AdapterFactory, fake: FakeHubSpot) -> None:

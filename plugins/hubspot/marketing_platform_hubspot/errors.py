@@ -220,7 +220,9 @@ def error_from_response(
         return PermissionDenied(message, **common)
     if rule.kind is AuthenticationError and category == "EXPIRED_AUTHENTICATION" and refreshable:
         return TokenExpired(message, **common)
-    if rule.kind is PlatformUnavailable and status == 500:
-        # A 500 may have applied the change: repeat only what is safe to repeat.
+    if rule.kind is PlatformUnavailable and status != 503:
+        # A 500 or a gateway error (502/504/521) may come after HubSpot applied the change:
+        # repeat only what is safe to repeat; a create is looked up by name on replay.
+        # 503 means the request was not processed, so it is always retried.
         common["retryable"] = method in _SAFE_METHODS
     return rule.kind(message, **common)

@@ -30,7 +30,14 @@ OPTION_KEYS = {
     "publish_email": "false to leave the marketing email as a draft",
 }
 DEFAULT_BODY_WIDGET = "main_body"
-FILE_OPTIONS = {"access": "PUBLIC_INDEXABLE", "overwrite": False, "duplicateValidationStrategy": "NONE"}
+#: Upload options. ``RETURN_EXISTING`` in the target folder makes an upload idempotent:
+#: a replay after a lost answer gets the file uploaded the first time, not a copy.
+FILE_OPTIONS = {
+    "access": "PUBLIC_INDEXABLE",
+    "overwrite": False,
+    "duplicateValidationStrategy": "RETURN_EXISTING",
+    "duplicateValidationScope": "EXACT_FOLDER",
+}
 #: The ``objectTypeId`` of contacts, for contact lists.
 CONTACTS = "0-1"
 

@@ -141,22 +141,47 @@ class HubSpotPlatform(MarketingPlatform):
         return None
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
-        """Reuse the campaign of the same name, else create it with one budget item per cost."""
+        """Reuse the campaign of the same name, else create it; either way make sure it
+        holds one budget item per cost (a reused campaign gets the ones it lacks, so a
+        create whose answer was lost is completed on replay, not duplicated)."""
         existing = self.find_campaign(campaign.name)
         if existing is not None:
-            return existing
-        mapper = self.hubspot_mapper
-        reply = self.api.post(CAMPAIGNS, self.transform("create_campaign", mapper.campaign_payload(campaign)))
-        guid = str(reply.get("id"))
-        budget_ids = []
-        for item in mapper.budget_payloads(campaign):
-            added = self.api.post(
-                f"{CAMPAIGNS}/{guid}/budget", self.transform("create_campaign_budget", item)
+            guid = str(existing.external_id)
+            budget_ids = self._add_budget_items(
+                guid, campaign, self._budget_items(guid) if campaign.costs else []
             )
-            budget_ids.append(str(added.get("id")) if added.get("id") is not None else None)
+            if not budget_ids:
+                return existing
+            return existing.model_copy(
+                update={"metadata": {**existing.metadata, "budget_item_ids": budget_ids}}
+            )
+        reply = self.api.post(
+            CAMPAIGNS, self.transform("create_campaign", self.hubspot_mapper.campaign_payload(campaign))
+        )
+        guid = str(reply.get("id"))
+        budget_ids = self._add_budget_items(guid, campaign, [])
         response = self._campaign_response(reply.body, reply, reused=False)
         metadata = {**response.metadata, "budget_item_ids": budget_ids}
         return response.model_copy(update={"metadata": metadata})
+
+    def _budget_items(self, guid: str) -> list[dict[str, Any]]:
+        items = self.api.get(f"{CAMPAIGNS}/{guid}/budget/totals").get("budgetItems") or []
+        return [item for item in items if isinstance(item, dict)]
+
+    def _add_budget_items(
+        self, guid: str, campaign: CampaignSpec, present: list[dict[str, Any]]
+    ) -> list[str | None]:
+        """Add the campaign's budget items that ``present`` lacks (same name and amount)."""
+        have = {(str(item.get("name")), float(item.get("amount") or 0)) for item in present}
+        added_ids: list[str | None] = []
+        for item in self.hubspot_mapper.budget_payloads(campaign):
+            if (str(item.get("name")), float(item.get("amount") or 0)) in have:
+                continue
+            added = self.api.post(
+                f"{CAMPAIGNS}/{guid}/budget", self.transform("create_campaign_budget", item)
+            )
+            added_ids.append(str(added.get("id")) if added.get("id") is not None else None)
+        return added_ids
 
     def _campaign_response(self, item: dict[str, Any], reply: Reply, *, reused: bool) -> CampaignResponse:
         properties = item.get("properties") or {}
