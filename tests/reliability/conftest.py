@@ -162,7 +162,8 @@ class MarketoRig:
 
 def make_marketo(**options: Any) -> FakeMarketo:
     clock = options.pop("clock", None) or MarketoClock()
-    fake = FakeMarketo(clock=clock, client_id=MARKETO_ID, client_secret=MARKETO_SECRET, **options)
+    options.setdefault("client_secret", MARKETO_SECRET)
+    fake = FakeMarketo(clock=clock, client_id=MARKETO_ID, **options)
     fake.add_email_template("Monthly Newsletter", TEMPLATE_HTML)
     fake.add_lp_template("Basic Page")
     return fake

@@ -10,7 +10,7 @@ applies one action to the first ``times`` matches (after skipping ``skip``):
 * ``reset_after``    let the fake commit the request, then reset (the answer is lost)
 * ``stall``          hold the request past the client's timeout; the fake never sees it
 * ``stall_after``    let the fake commit, then hold the answer past the client's timeout
-* ``respond``        answer ``status`` / ``body`` instead of the fake
+* ``respond``        answer ``status`` / ``body`` (or ``body(environ)``) instead of the fake
 * ``respond_after``  let the fake commit, then answer ``status`` / ``body`` instead
 * ``block``          signal ``reached``, wait for ``release``, then drop the request unseen
 * ``block_after``    let the fake commit, signal ``reached``, wait for ``release``, answer
@@ -209,12 +209,12 @@ class Faults:
             rule.release.wait(20)
             reset_connection(environ)
         if action == "respond":
-            return _answer(start_response, rule)
+            return _answer(start_response, rule, environ)
         status, headers, body = self._committed(environ)
         if action == "reset_after":
             reset_connection(environ)
         if action == "respond_after":
-            return _answer(start_response, rule)
+            return _answer(start_response, rule, environ)
         if action == "stall_after":
             rule.release.wait(rule.delay)
         if action == "block_after":
@@ -224,8 +224,8 @@ class Faults:
         return body
 
 
-def _answer(start_response: Callable[..., Any], rule: Rule) -> list[bytes]:
-    body = rule.body
+def _answer(start_response: Callable[..., Any], rule: Rule, environ: dict[str, Any]) -> list[bytes]:
+    body = rule.body(environ) if callable(rule.body) else rule.body
     data = body if isinstance(body, bytes) else json.dumps(body if body is not None else {}).encode()
     content_type = "text/html" if isinstance(body, bytes) else "application/json"
     headers = [("Content-Type", content_type), ("Content-Length", str(len(data))), *rule.headers.items()]
