@@ -17,6 +17,7 @@ WSGIApp = Callable[..., Any]
 def _handler_for(app: WSGIApp) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in separate writes
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -80,3 +81,38 @@ def serve(app: WSGIApp, host: str = "127.0.0.1") -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_in_subprocess() -> Iterator[str]:
+    """Serve an unlimited :class:`~benchmarks.fake.VendorFake` from another process
+    (so the server's work does not share this interpreter's GIL); yields its URL."""
+    import subprocess
+    from pathlib import Path
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks._server"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        yield child.stdout.readline().strip()
+    finally:
+        if child.stdin is not None:
+            child.stdin.close()  # the child exits when its stdin closes
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=5)
+
+
+if __name__ == "__main__":
+    from .fake import VendorFake
+
+    with serve(VendorFake()) as url:
+        print(url, flush=True)
+        sys.stdin.read()
