@@ -178,24 +178,16 @@ def test_oauth_token_expires_mid_run(hubspot: HubSpotRig) -> None:
     assert_log_succeeded(hubspot, attempts=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a campaign whose create answer was lost is reused on replay without its budget items "
-    "(HubSpotPlatform.create_campaign returns find_campaign()'s hit and skips budget_payloads)",
-)
 def test_campaign_created_but_answer_lost_keeps_its_budget(hubspot: HubSpotRig) -> None:
+    """Replay reuses the campaign found by name and still adds its budget item."""
     hubspot.faults.add("reset_after", "POST", CAMPAIGNS)
     run_and_replay(hubspot, content(), "failed")
     assert_fired(hubspot)
     assert_one_of_each(hubspot)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a 504 after HubSpot committed a POST create is retried (errors.py ERROR_TABLE marks "
-    "502/503/504/521 retryable for every method), so the blog post is created twice",
-)
 def test_gateway_timeout_after_create_does_not_duplicate(hubspot: HubSpotRig) -> None:
+    """A 504 after HubSpot committed a create is not blindly re-sent."""
     hubspot.faults.add("respond_after", "POST", POSTS, status=504, body={"message": "gateway timeout"})
     with hubspot.activator() as activator:
         first = activator.activate(content(), "hubspot")
@@ -205,12 +197,8 @@ def test_gateway_timeout_after_create_does_not_duplicate(hubspot: HubSpotRig) ->
     assert_one_of_each(hubspot)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a file upload whose answer was lost is uploaded again on replay (HubSpotPlatform."
-    "upload_assets never looks for the file; FILE_OPTIONS sets duplicateValidationStrategy NONE)",
-)
 def test_lost_file_upload_is_not_duplicated_on_replay(hubspot: HubSpotRig, tmp_path: Path) -> None:
+    """An upload whose answer was lost is not uploaded a second time on replay."""
     (tmp_path / "hero.png").write_bytes(PNG)
     item = content(assets=[{"path": "hero.png", "role": "featured", "alt_text": "Hero"}])
     hubspot.faults.add("reset_after", "POST", r"^/files/v3/files$")
