@@ -25,6 +25,9 @@ from .conftest import (
 
 pytestmark = pytest.mark.slow
 
+#: The killed (or lease-holding) process must still be waiting when the test acts on it.
+PATIENT = {"MARKETING_PLATFORM_TIMEOUT": "20"}
+
 
 def kill(proc: subprocess.Popen[str]) -> None:
     proc.send_signal(signal.SIGKILL)
@@ -46,7 +49,8 @@ def test_marketo_killed_between_program_and_email(
 ) -> None:
     path = write_content(tmp_path, "news.yaml", marketo_email("Killed news", "Killed program"))
     rule = marketo.faults.add("block_after" if committed else "block", "POST", r"/emails\.json")
-    proc = mplat_popen("activate", str(path), "--platform", "marketo", "--json", env=marketo.env)
+    env = {**marketo.env, **PATIENT}
+    proc = mplat_popen("activate", str(path), "--platform", "marketo", "--json", env=env)
     started(proc, rule.reached)
     (running,) = records()
     assert running.state == "in_progress"
@@ -73,7 +77,7 @@ def test_marketo_killed_between_program_and_email(
 def test_hubspot_killed_after_post_created(hubspot: HubSpotRig, tmp_path: Path) -> None:
     path = write_content(tmp_path, "post.json", hubspot_post("Killed post", "Killed campaign"))
     rule = hubspot.faults.add("block_after", "POST", r"^/cms/v3/blogs/posts$")
-    proc = mplat_popen("activate", str(path), "--platform", "hubspot", env=hubspot.env)
+    proc = mplat_popen("activate", str(path), "--platform", "hubspot", env={**hubspot.env, **PATIENT})
     started(proc, rule.reached)
     kill(proc)
     rule.release.set()
@@ -104,7 +108,7 @@ def test_two_replays_of_one_activation_never_run_at_once(marketo: MarketoRig, tm
     assert failed.state == "failed"
 
     rule = marketo.faults.add("block", "POST", r"/emails\.json")
-    holder = mplat_popen("replay", failed.id, env=marketo.env)
+    holder = mplat_popen("replay", failed.id, env={**marketo.env, **PATIENT})
     started(holder, rule.reached)
     second = mplat("replay", failed.id, "--json", env=marketo.env)
     assert second.returncode == 2
