@@ -33,7 +33,7 @@ def _handler_for(app: WSGIApp) -> type[BaseHTTPRequestHandler]:
                 "CONTENT_LENGTH": str(length),
                 "CONTENT_TYPE": self.headers.get("Content-Type", ""),
                 "SERVER_NAME": "127.0.0.1",
-                "SERVER_PORT": str(self.server.server_address[1]),
+                "SERVER_PORT": str(self.server.server_address[1]),  # type: ignore[index]
                 "SERVER_PROTOCOL": self.request_version,
                 "wsgi.version": (1, 0),
                 "wsgi.url_scheme": "http",
