@@ -156,12 +156,6 @@ def test_marketo_commands_never_show_a_secret(
     assert run.leaks(CANARIES) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Marketo access tokens are never registered for redaction (marketing_platform_marketo/"
-    "auth.py MarketoTokenProvider._fetch), so a vendor error echoing the token leaks it to stderr, "
-    "--json and the activation log",
-)
 def test_marketo_access_token_echoed_by_the_vendor_is_redacted(
     marketo_rig_factory: Callable[..., MarketoRig], tmp_path: Path
 ) -> None:

@@ -36,7 +36,7 @@ from marketing_platform.errors import (
 )
 from marketing_platform.http import PlatformHTTP, json_body
 from marketing_platform.ratelimit import Clock, Sleep
-from marketing_platform.redaction import redact
+from marketing_platform.redaction import redact, register_secret
 
 from .errors import PLATFORM
 
@@ -114,6 +114,7 @@ def parse_token(response: httpx.Response) -> tuple[str, float]:
             code="identity_error",
             hint=_CHECK,
         )
+    register_secret(token)  # an access token is a secret too: mask it wherever it is echoed
     try:
         expires_in = float(body.get("expires_in", 3600))
     except (TypeError, ValueError):
