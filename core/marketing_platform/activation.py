@@ -224,8 +224,10 @@ class Activator:
         names = {job.platform for job in jobs}
         adapters = [self.platform(name) for name in sorted(names)]  # created before threads start
         if max_workers is None:
+            # A couple of workers beyond the call budget keep it busy while others validate
+            # and write the log; the rate budget itself enforces the concurrency cap.
             budgets = [a.effective_rate_limits().max_concurrent or DEFAULT_WORKERS for a in adapters]
-            max_workers = max(1, min([DEFAULT_WORKERS, *budgets]))
+            max_workers = max(1, min([DEFAULT_WORKERS, *budgets]) + 2)
 
         def run(job: Job) -> ActivationResult:
             result = self.activate(job.content, job.platform, asset_root=job.asset_root, source=job.source)

@@ -21,8 +21,11 @@ therefore fails, and replay looks the object up by name before creating it again
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,6 +48,10 @@ log = logging.getLogger("marketing_platform.http")
 T = TypeVar("T")
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_MAY_HAVE_APPLIED = (
+    "the platform may have applied the request before the answer was lost; "
+    "`mplat replay` looks the object up before trying again, so nothing is created twice"
+)
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -77,7 +84,8 @@ class _Request:
 
 
 class _Unsafe(PlatformUnavailable):
-    """A transport failure after the request may have reached the vendor."""
+    """A transport failure after the request may have reached the vendor (internal:
+    :meth:`PlatformHTTP.call` turns it into a PlatformUnavailable)."""
 
 
 def _retry_after_wait(base: float, cap: float, rng: random.Random) -> Callable[[RetryCallState], float]:
@@ -117,8 +125,16 @@ class PlatformHTTP:
         self.budget = budget
         self.tokens = tokens
         self.max_attempts = max_attempts
-        self._sleep = sleep
-        self._wait = _retry_after_wait(backoff_base, backoff_cap, random.Random(seed))
+        self._current = threading.local()  # the request being retried, for the retry log
+        # One Retrying per client: tenacity keeps its per-call state thread-local.
+        self._retrying = Retrying(
+            stop=self._stop,
+            wait=_retry_after_wait(backoff_base, backoff_cap, random.Random(seed)),
+            retry=retry_if_exception(self._should_retry),
+            sleep=sleep,
+            reraise=True,
+            before_sleep=self._log_retry,
+        )
         concurrency = budget.limits.max_concurrent or 10
         self.client = httpx.Client(
             base_url=base_url,
@@ -127,6 +143,7 @@ class PlatformHTTP:
             transport=transport,
             headers={"User-Agent": "marketing-platform", **(headers or {})},
             follow_redirects=False,
+            verify=_ssl_context(),
             http2=http2 and transport is None and _h2_available(),
         )
 
@@ -152,6 +169,9 @@ class PlatformHTTP:
         backoff, waits out a vendor's rate-limit answer for every caller, and
         re-authenticates once on :class:`TokenExpired`. ``files`` may be a callable
         returning the ``files`` argument, so each attempt opens fresh file handles.
+
+        A transport failure after the request may have reached the vendor is raised as a
+        non-retryable :class:`PlatformUnavailable` unless the request is idempotent.
         """
         method = method.upper()
         request = _Request(method, path, params, data, json, files, headers, authenticated, counted)
@@ -161,39 +181,22 @@ class PlatformHTTP:
         def attempt() -> T:
             nonlocal reauthenticated
             try:
-                return parse(self._send_once(request))
-            except TokenExpired:
-                if reauthenticated or self.tokens is None:
-                    raise
-                reauthenticated = True
-                self.tokens.invalidate()
-                return parse(self._send_once(request))
+                try:
+                    return parse(self._send_once(request))
+                except TokenExpired:
+                    if reauthenticated or self.tokens is None:
+                        raise
+                    reauthenticated = True
+                    self.tokens.invalidate()
+                    return parse(self._send_once(request))
+            except _Unsafe as exc:
+                hint = exc.hint if safe_to_repeat else _MAY_HAVE_APPLIED
+                raise PlatformUnavailable(
+                    exc.message, platform=exc.platform, code=exc.code, hint=hint, retryable=safe_to_repeat
+                ) from exc.__cause__
 
-        def should_retry(exc: BaseException) -> bool:
-            if isinstance(exc, _Unsafe):
-                return safe_to_repeat
-            if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-                self.budget.pause(exc.retry_after)
-            return isinstance(exc, MarketingPlatformError) and exc.retryable
-
-        retrying = Retrying(
-            stop=self._stop,
-            wait=self._wait,
-            retry=retry_if_exception(should_retry),
-            sleep=self._sleep,
-            reraise=True,
-            before_sleep=self._log_retry(method, path),
-        )
-        try:
-            return retrying(attempt)
-        except _Unsafe as exc:
-            raise PlatformUnavailable(
-                exc.message,
-                platform=exc.platform,
-                code=exc.code,
-                hint=exc.hint,
-                retryable=True,
-            ) from exc.__cause__
+        self._current.request = request
+        return self._retrying(attempt)
 
     def close(self) -> None:
         self.client.close()
@@ -215,20 +218,23 @@ class PlatformHTTP:
             return True
         return state.attempt_number >= self.max_attempts
 
-    def _log_retry(self, method: str, path: str) -> Callable[[RetryCallState], None]:
-        def before_sleep(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            log.warning(
-                "%s %s %s attempt %d failed (%s); retrying in %.2fs",
-                self.platform,
-                method,
-                path,
-                state.attempt_number,
-                redact(str(exc)),
-                state.upcoming_sleep,
-            )
+    def _should_retry(self, exc: BaseException) -> bool:
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            self.budget.pause(exc.retry_after)
+        return isinstance(exc, MarketingPlatformError) and exc.retryable
 
-        return before_sleep
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        request: _Request | None = getattr(self._current, "request", None)
+        log.warning(
+            "%s %s %s attempt %d failed (%s); retrying in %.2fs",
+            self.platform,
+            request.method if request else "?",
+            request.path if request else "?",
+            state.attempt_number,
+            redact(str(exc)),
+            state.upcoming_sleep,
+        )
 
     def _send_once(self, request: _Request) -> httpx.Response:
         headers = dict(request.headers or {})
@@ -293,6 +299,12 @@ def _close_files(files: Any) -> None:
         close = getattr(handle, "close", None)
         if callable(close):
             close()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client (loading the CA bundle is slow)."""
+    return httpx.create_ssl_context()
 
 
 def _h2_available() -> bool:

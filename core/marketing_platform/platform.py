@@ -81,6 +81,7 @@ class MarketingPlatform(ABC):
         self.hooks = hooks
         self.mapper = self.mapper_class(self)
         self._http: list[PlatformHTTP] = []
+        self._budgets: list[RateBudget] = []
 
     # ------------------------------------------------------------- construction
     @classmethod
@@ -110,17 +111,19 @@ class MarketingPlatform(ABC):
     ) -> PlatformHTTP:
         """The adapter's HTTP client: shared retry/rate layer, timeout from settings.
 
-        Clients made here are closed by :meth:`close`.
+        Clients (and the budgets made for them) are closed by :meth:`close`.
         """
         from .http import PlatformHTTP
 
-        budget = budget or RateBudget(
-            self.effective_rate_limits(),
-            name=self.name,
-            store=self.core_settings.rate_store,
-            clock=self.clock,
-            sleep=self.sleep,
-        )
+        if budget is None:
+            budget = RateBudget(
+                self.effective_rate_limits(),
+                name=self.name,
+                store=self.core_settings.rate_store,
+                clock=self.clock,
+                sleep=self.sleep,
+            )
+            self._budgets.append(budget)
         http = PlatformHTTP(
             platform=self.name,
             base_url=base_url,
@@ -209,7 +212,10 @@ class MarketingPlatform(ABC):
     def close(self) -> None:
         for http in self._http:
             http.close()
+        for budget in self._budgets:
+            budget.close()
         self._http.clear()
+        self._budgets.clear()
 
     def __enter__(self) -> Self:
         return self

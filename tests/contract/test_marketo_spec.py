@@ -18,12 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.marketo.fake_marketo import Call, FakeClock, FakeMarketo
 
 from marketing_platform.models import Asset, Content
 from marketing_platform_marketo.auth import clear_token_cache
 from marketing_platform_marketo.platform import MarketoPlatform
 from marketing_platform_marketo.settings import MarketoSettings
+from tests.marketo.fake_marketo import Call, FakeClock, FakeMarketo
 
 SPECS = Path(__file__).parents[2].parent / "shared" / "specs" / "marketo"
 TEMPLATE = '<html><body><div class="mktEditable" id="main">x</div></body></html>'

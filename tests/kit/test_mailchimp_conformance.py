@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from marketing_platform_mailchimp import MailchimpPlatform
 
 from marketing_platform.errors import (
     AuthenticationError,
@@ -15,6 +14,7 @@ from marketing_platform.errors import (
     RateLimitError,
 )
 from marketing_platform.testing import AdapterConformance, ErrorCase, Snapshot, respond_with
+from marketing_platform_mailchimp import MailchimpPlatform
 
 from ..mailchimp.fake_mailchimp import API_KEY, FakeMailchimp, problem
 

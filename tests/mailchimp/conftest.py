@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from marketing_platform_mailchimp import MailchimpPlatform
 
 from marketing_platform.models import Content
 from marketing_platform.testing import FakeClock
+from marketing_platform_mailchimp import MailchimpPlatform
 
 from .fake_mailchimp import API_KEY, FakeMailchimp
 

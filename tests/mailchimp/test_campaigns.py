@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from marketing_platform_mailchimp import MailchimpPlatform
 
 from marketing_platform.errors import ContentRejected, PlatformUnavailable
 from marketing_platform.models import CampaignSpec
+from marketing_platform_mailchimp import MailchimpPlatform
 
 from .conftest import MakeAdapter, email
 from .fake_mailchimp import FakeMailchimp

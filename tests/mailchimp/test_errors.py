@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from marketing_platform_mailchimp import MailchimpPlatform
 
 from marketing_platform.errors import (
     AuthenticationError,
@@ -17,6 +16,7 @@ from marketing_platform.errors import (
 )
 from marketing_platform.models import CampaignSpec
 from marketing_platform.testing import FakeClock
+from marketing_platform_mailchimp import MailchimpPlatform
 
 from .conftest import MakeAdapter, email
 from .fake_mailchimp import API_KEY, FakeMailchimp

@@ -6,11 +6,11 @@ import base64
 from pathlib import Path
 
 import pytest
-from marketing_platform_mailchimp import MailchimpPlatform
 
 from marketing_platform.errors import ContentRejected, NotFound
 from marketing_platform.models import Asset, AssetResult, AssetsResponse
 from marketing_platform.testing import png_bytes, sample_asset
+from marketing_platform_mailchimp import MailchimpPlatform
 
 from .conftest import MakeAdapter, email
 from .fake_mailchimp import FakeMailchimp

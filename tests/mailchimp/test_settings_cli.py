@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from marketing_platform_mailchimp import MailchimpPlatform, MailchimpSettings
-from marketing_platform_mailchimp.auth import BasicAuth
 
 from marketing_platform.cli import main
 from marketing_platform.errors import ConfigurationError
 from marketing_platform.testing import FakeClock
+from marketing_platform_mailchimp import MailchimpPlatform, MailchimpSettings
+from marketing_platform_mailchimp.auth import BasicAuth
 
 from ..fakes.server import serve
 from .fake_mailchimp import API_KEY, FakeMailchimp
