@@ -15,10 +15,12 @@ Promises, whatever fails:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,21 +215,32 @@ class Activator:
         max_workers: int | None = None,
         on_done: Callable[[ActivationResult], None] | None = None,
     ) -> list[ActivationResult]:
-        """Run many activations concurrently, in the order given for the results.
+        """Run many activations concurrently; the results in the order of ``jobs``.
 
-        Concurrency is bounded by ``max_workers``, else by the smallest concurrent-call
-        budget the involved platforms declare. Every job must have passed
-        :meth:`prepare` (``activate`` re-validates, but a bad job here only fails itself).
+        Concurrency is bounded by ``max_workers``, else by the concurrent-call budgets the
+        involved platforms declare. Each job is validated by :meth:`activate` (a bad job
+        raises); prepare them first to refuse a batch before anything is sent.
         """
-        if not jobs:
-            return []
-        names = {job.platform for job in jobs}
-        adapters = [self.platform(name) for name in sorted(names)]  # created before threads start
-        if max_workers is None:
-            # A couple of workers beyond the call budget keep it busy while others validate
-            # and write the log; the rate budget itself enforces the concurrency cap.
-            budgets = [a.effective_rate_limits().max_concurrent or DEFAULT_WORKERS for a in adapters]
-            max_workers = max(1, min([DEFAULT_WORKERS, *budgets]) + 2)
+        if max_workers is None and jobs:
+            max_workers = self._workers_for({job.platform for job in jobs})
+        return list(self.activate_iter(jobs, max_workers=max_workers, on_done=on_done))
+
+    def activate_iter(
+        self,
+        jobs: Iterable[Job],
+        *,
+        max_workers: int | None = None,
+        on_done: Callable[[ActivationResult], None] | None = None,
+    ) -> Iterator[ActivationResult]:
+        """Like :meth:`activate_all`, but streaming: ``jobs`` is consumed lazily and each
+        result is yielded (in job order) as soon as it is ready, with at most
+        ``2 * max_workers`` activations in hand, so memory stays flat however many jobs
+        there are. Without ``max_workers`` the first job's platform sets the bound."""
+        iterator = iter(jobs)
+        first = next(iterator, None)
+        if first is None:
+            return
+        workers = max_workers or self._workers_for({first.platform})
 
         def run(job: Job) -> ActivationResult:
             result = self.activate(job.content, job.platform, asset_root=job.asset_root, source=job.source)
@@ -235,10 +248,26 @@ class Activator:
                 on_done(result)
             return result
 
-        if max_workers == 1 or len(jobs) == 1:
-            return [run(job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="mplat-activate") as pool:
-            return list(pool.map(run, jobs))
+        everything = itertools.chain([first], iterator)
+        if workers == 1:
+            yield from map(run, everything)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mplat-activate") as pool:
+            in_hand: deque[Future[ActivationResult]] = deque()
+            for job in everything:
+                in_hand.append(pool.submit(run, job))
+                if len(in_hand) >= 2 * workers:
+                    yield in_hand.popleft().result()
+            while in_hand:
+                yield in_hand.popleft().result()
+
+    def _workers_for(self, platforms: set[str]) -> int:
+        """Worker threads for activations on ``platforms``: a couple beyond the smallest
+        concurrent-call budget keep it busy while others validate and write the log (the
+        rate budget itself enforces the cap)."""
+        adapters = [self.platform(name) for name in sorted(platforms)]  # made before threads start
+        budgets = [a.effective_rate_limits().max_concurrent or DEFAULT_WORKERS for a in adapters]
+        return max(1, min([DEFAULT_WORKERS, *budgets]) + 2)
 
     def replay(self, activation_id: str) -> ActivationResult:
         """Resume a failed, degraded or interrupted activation on its primary platform."""

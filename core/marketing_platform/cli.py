@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -228,50 +228,67 @@ def activate(
             for item in loaded
             for name in names
         ]
-        results = _run_with_progress(activator, jobs, show=not as_json and len(jobs) > 1)
+        all_ok = _report(activator.activate_all if len(jobs) == 1 else activator.activate_iter, jobs, as_json)
+    sys.exit(EXIT_OK if all_ok else EXIT_FAILED)
+
+
+def _report(run: Callable[..., Iterable[Any]], jobs: Sequence[Any], as_json: bool) -> bool:
+    """Run ``jobs`` and report each result as it arrives: a JSON document streamed to
+    stdout, or a progress bar then a summary table. True when every activation succeeded.
+
+    Only a compact row per activation is kept, so a bulk run's memory stays flat."""
+    all_ok = True
     if as_json:
-        _emit_json({"activations": [r.to_dict() for r in results]})
+        click.echo('{"activations": [')
+        for index, result in enumerate(run(jobs)):
+            all_ok &= result.ok
+            item = redact(json.dumps(redact_obj(result.to_dict()), indent=2, default=str))
+            click.echo(("," if index else "") + item)
+        click.echo("]}")
+        return all_ok
+    rows: list[tuple[str, ...]] = []
+    if len(jobs) > 1:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("activating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("activate", total=len(jobs))
+            for result in run(jobs):
+                all_ok &= result.ok
+                rows.append(_row(result))
+                progress.advance(task)
     else:
-        _print_results(results)
-    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+        for result in run(jobs):
+            all_ok &= result.ok
+            rows.append(_row(result))
+    _print_rows(rows)
+    return all_ok
 
 
-def _run_with_progress(activator: Any, jobs: Sequence[Any], *, show: bool) -> list[Any]:
-    """Run ``jobs`` concurrently; a progress bar on stderr when ``show``."""
-    if not show:
-        results: list[Any] = activator.activate_all(jobs)
-        return results
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _row(result: Any) -> tuple[str, ...]:
+    """One summary-table row for an ActivationResult."""
+    state = result.record.state
+    colour = {"succeeded": "green", "degraded": "yellow"}.get(state, "red")
+    if result.error:
+        detail = f"{result.error['type']}: {result.error['message']}"
+        if result.error.get("hint"):
+            detail += f" (hint: {result.error['hint']})"
+    else:
+        detail = (result.publish.external_id or "") if result.publish else ""
+        if result.publish and result.publish.url:
+            detail += f"  {result.publish.url}"
+    record = result.record
+    return (record.id[:12], record.content_id, record.platform, f"[{colour}]{state}[/]", redact(detail))
 
-    columns = (TextColumn("activating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("activate", total=len(jobs))
-        results = activator.activate_all(jobs, on_done=lambda _result: progress.advance(task))
-    return results
 
-
-def _print_results(results: Sequence[Any]) -> None:
+def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
     table = Table(title="Activations")
     for column in ("id", "content", "platform", "state", "external id / error"):
         table.add_column(column, overflow="fold")
-    for result in results:
-        state = result.record.state
-        colour = {"succeeded": "green", "degraded": "yellow"}.get(state, "red")
-        if result.error:
-            detail = f"{result.error['type']}: {result.error['message']}"
-            if result.error.get("hint"):
-                detail += f" (hint: {result.error['hint']})"
-        else:
-            detail = (result.publish.external_id or "") if result.publish else ""
-            if result.publish and result.publish.url:
-                detail += f"  {result.publish.url}"
-        table.add_row(
-            result.record.id[:12],
-            result.record.content_id,
-            result.record.platform,
-            f"[{colour}]{state}[/]",
-            redact(detail),
-        )
+    for row in rows:
+        table.add_row(*row)
+    succeeded = sum("succeeded" in row[3] for row in rows)
+    table.caption = f"{succeeded} of {len(rows)} succeeded"
     out.print(table)
 
 
@@ -363,7 +380,7 @@ def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: boo
     if as_json:
         _emit_json({"activations": [r.to_dict() for r in results]})
     else:
-        _print_results(results)
+        _print_rows([_row(r) for r in results])
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -367,3 +368,25 @@ def test_log_lists_newest_first_and_filters_by_state(
     assert [r.id for r in activation_log.list(state="failed")] == [bad.record.id]
     assert [r.id for r in activation_log.list(limit=1)] == [bad.record.id]
     assert activation_log.get(bad.record.id[:8]).id == bad.record.id
+
+
+def test_activate_iter_streams_results_in_job_order_and_reads_jobs_lazily(tmp_path: Path) -> None:
+    from marketing_platform.activation import Job
+    from marketing_platform.models import Content
+
+    taken: list[int] = []
+
+    def jobs() -> Iterator[Job]:
+        for index in range(40):
+            taken.append(index)
+            yield Job(Content(kind="blog_post", title=f"Post {index}", body="<p>x</p>"), "mock")
+
+    with Activator(registry=Registry(), activation_log=ActivationLog(tmp_path / "log.db")) as activator:
+        stream = activator.activate_iter(jobs(), max_workers=2)
+        first = next(stream)
+        assert first.record.content_id == "post-0"
+        assert len(taken) <= 2 * 2 + 1  # only a bounded window of jobs was read ahead
+        rest = list(stream)
+
+    assert [r.record.content_id for r in [first, *rest]] == [f"post-{i}" for i in range(40)]
+    assert all(r.ok for r in rest)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -103,6 +104,7 @@ class HubSpotPlatform(MarketingPlatform):
             tokens.bind(http)
         self.api = HubSpotClient(http, refreshable=tokens.refreshable)
         self._tags: dict[str, str] = {}
+        self._tags_lock = threading.Lock()
 
     @property
     def config(self) -> HubSpotSettings:
@@ -259,8 +261,13 @@ class HubSpotPlatform(MarketingPlatform):
         )
 
     def _tag_id(self, name: str) -> str:
-        """The blog tag called ``name``, created when HubSpot has none (cached per adapter)."""
+        """The blog tag called ``name``, created when HubSpot has none (cached per adapter;
+        serialised so concurrent posts sharing a new topic create it once)."""
         key = name.casefold()
+        with self._tags_lock:
+            return self._tag_id_locked(name, key)
+
+    def _tag_id_locked(self, name: str, key: str) -> str:
         if key not in self._tags:
             reply = self.api.get(TAGS, params={"name": name})
             found = [t for t in reply.get("results") or [] if str(t.get("name", "")).casefold() == key]

@@ -17,6 +17,7 @@ External ids are self-describing refs: ``program:1001``, ``email:2001``,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,7 @@ class MarketoPlatform(MarketingPlatform):
         self._client: MarketoClient | None = None
         self._tokens: MarketoTokenProvider | None = None
         self._folders: dict[tuple[str, str], int] = {}
+        self._client_lock = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -109,8 +111,14 @@ class MarketoPlatform(MarketingPlatform):
 
     @property
     def client(self) -> MarketoClient:
-        """The Asset API client (created on first use; no request is sent until needed)."""
-        if self._client is None:
+        """The Asset API client (created on first use; no request is sent until needed).
+
+        Thread-safe: concurrent activations share one client, hence one rate budget."""
+        if self._client is not None:
+            return self._client
+        with self._client_lock:
+            if self._client is not None:
+                return self._client
             settings = self.marketo_settings
             http = self.make_http(settings.base_url)
             self._tokens = MarketoTokenProvider(
