@@ -1,25 +1,54 @@
-"""The core's adapter conformance kit, run against the fake Marketo."""
+"""The conformance kit against the Marketo adapter and its fake, with Marketo's own
+failure shapes: HTTP 200 envelopes carrying error codes, and identity errors."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from marketing_platform.errors import (
+    AuthenticationError,
+    ContentRejected,
+    PermissionDenied,
+    PlatformUnavailable,
+    RateLimitError,
+)
 from marketing_platform.models import Content
-from marketing_platform.testing import AdapterConformance
+from marketing_platform.testing import AdapterConformance, ErrorCase, Responder, Snapshot, respond_with
+from marketing_platform_marketo.auth import clear_token_cache
 from marketing_platform_marketo.platform import MarketoPlatform
 
 from .conftest import SECRET, TEMPLATE_HTML
 from .fake_marketo import FakeMarketo
 
 
-class TestMarketoConformance(AdapterConformance):
+def _rest(request: httpx.Request) -> bool:
+    return "/identity/" not in request.url.path
+
+
+def _envelope(code: str, message: str) -> Responder:
+    """Marketo's way to fail: HTTP 200, ``success: false`` and an error code."""
+    body = {"requestId": "kit#1", "success": False, "errors": [{"code": code, "message": message}]}
+    return respond_with(200, body, when=_rest)
+
+
+class TestMarketoKit(AdapterConformance):
     adapter_class = MarketoPlatform
-    # the token request is a POST but changes nothing on the instance
     read_only_exempt_paths = frozenset({"/identity/oauth/token"})
 
+    def reset_process_state(self) -> None:
+        clear_token_cache()  # tokens are shared by every adapter instance in a process
+
+    @pytest.fixture(autouse=True)
+    def _fresh_tokens(self) -> Iterator[None]:
+        clear_token_cache()
+        yield
+        clear_token_cache()
+
     @pytest.fixture
-    def fake_marketo(self) -> FakeMarketo:
+    def fake(self) -> FakeMarketo:
         fake = FakeMarketo(client_secret=SECRET)
         fake.add_email_template("Monthly Newsletter", TEMPLATE_HTML)
         fake.add_lp_template("Basic Page")
@@ -34,32 +63,27 @@ class TestMarketoConformance(AdapterConformance):
         }
 
     @pytest.fixture
-    def fake_transport(self, fake_marketo: FakeMarketo) -> httpx.BaseTransport:
-        return httpx.WSGITransport(app=fake_marketo)
+    def fake_transport(self, fake: FakeMarketo) -> httpx.BaseTransport:
+        return httpx.WSGITransport(app=fake)
 
     @pytest.fixture
-    def fake_snapshot(self, fake_marketo: FakeMarketo) -> object:
-        def snapshot() -> dict[str, int]:
+    def fake_snapshot(self, fake: FakeMarketo) -> Snapshot:
+        def counts() -> dict[str, int]:
             return {
-                "programs": len(fake_marketo.programs),
-                "emails": len(fake_marketo.emails),
-                "landing_pages": len(fake_marketo.landing_pages),
-                "files": len(fake_marketo.files),
-                "templates": len(fake_marketo.email_templates),
+                "programs": len(fake.programs),
+                "emails": len(fake.emails),
+                "landing_pages": len(fake.landing_pages),
+                "files": len(fake.files),
             }
 
-        return snapshot
+        return counts
 
     @pytest.fixture
     def sample_content(self) -> list[Content]:
+        email = {"template": "Monthly Newsletter", "subject": "Kit"}
         return [
             Content.model_validate(
-                {
-                    "kind": "email",
-                    "title": "Kit email",
-                    "body": "<p>Hi</p>",
-                    "email": {"template": "Monthly Newsletter", "subject": "Hi"},
-                }
+                {"kind": "email", "title": "Kit email", "body": "<p>Hi</p>", "email": email}
             ),
             Content(kind="event", title="Kit event", summary="Join us"),
             Content.model_validate(
@@ -70,4 +94,19 @@ class TestMarketoConformance(AdapterConformance):
                     "landing_page": {"template": "Basic Page"},
                 }
             ),
+        ]
+
+    @pytest.fixture
+    def error_cases(self) -> list[ErrorCase]:
+        identity = {"error": "invalid_client", "error_description": "Bad client credentials"}
+        return [
+            ErrorCase("identity-401", AuthenticationError, respond_with(401, identity)),
+            ErrorCase(
+                "606", RateLimitError, _envelope("606", "Max rate limit '100' exceeded with in '20' secs")
+            ),
+            ErrorCase("615", RateLimitError, _envelope("615", "Concurrent access limit reached")),
+            ErrorCase("603", PermissionDenied, _envelope("603", "Access denied"), retryable=False),
+            ErrorCase("611", PlatformUnavailable, _envelope("611", "System error"), retryable=True),
+            ErrorCase("709", ContentRejected, _envelope("709", "Program name already exists")),
+            ErrorCase("http-503", PlatformUnavailable, respond_with(503, when=_rest)),
         ]
