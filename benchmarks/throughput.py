@@ -23,7 +23,7 @@ from marketing_platform.activation import Activator, Job
 from marketing_platform.registry import Registry
 
 from . import adapter
-from ._redis import redis_server
+from ._redis import missing, redis_server
 from ._server import serve
 from .fake import VendorFake
 
@@ -119,9 +119,14 @@ def run() -> None:
         _processes(
             f"{PROCESSES} processes, SQLite store", f"sqlite:///{folder / 'rates.db'}", base_url, fake, folder
         )
-        with redis_server() as url:
-            if url is not None:
-                _processes(f"{PROCESSES} processes, Redis store", url, base_url, fake, folder)
+        reason = missing()
+        if reason:
+            print(f"   {PROCESSES} processes, Redis store: skipped: {reason}")
+            return
+        redis_folder = folder / "redis"
+        redis_folder.mkdir()
+        with redis_server(redis_folder) as url:
+            _processes(f"{PROCESSES} processes, Redis store", url, base_url, fake, folder)
 
 
 if __name__ == "__main__":

@@ -239,7 +239,7 @@ def test_store_error_never_shows_a_redis_password() -> None:
 
 def test_unreachable_redis_is_a_configuration_error_without_the_password() -> None:
     pytest.importorskip("redis")
-    from .conftest import free_port
+    from benchmarks._redis import free_port
 
     store = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
     with pytest.raises(ConfigurationError) as caught:
