@@ -18,9 +18,10 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from .errors import MarketingPlatformError
+from .errors import InvalidContent, MarketingPlatformError
 from .redaction import RedactingFilter, install_log_redaction, redact, redact_obj
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -36,7 +37,7 @@ def _emit_json(data: Any) -> None:
 
 def _fail(exc: MarketingPlatformError, code: int = EXIT_USAGE) -> NoReturn:
     line = redact(str(exc)).replace("\n", " ")
-    err.print(f"[bold red]error:[/] {line}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False)
     sys.exit(code)
 
 
@@ -119,7 +120,8 @@ def platforms(as_json: bool) -> None:
     for row in rows:
         status = "[green]ok[/]" if row.status == "ok" else f"[red]{row.status}[/]"
         detail = ", ".join(row.capabilities) if row.status == "ok" else (row.error or "")
-        table.add_row(row.name, row.distribution or "", row.version or "", status, detail)
+        cells = (row.name, row.distribution or "", row.version or "")
+        table.add_row(*map(escape, cells), status, escape(detail))
     out.print(table)
 
 
@@ -145,9 +147,9 @@ def check(platform_name: str | None, as_json: bool) -> None:
         mark = "[green]ok[/]" if result.ok else "[red]not ok[/]"
         out.print(f"{result.platform}: {mark}")
         for key, value in result.details.items():
-            out.print(f"  {key}: {value}", highlight=False)
+            out.print(f"  {escape(str(key))}: {escape(redact(str(value)))}", highlight=False)
         for warning in result.warnings:
-            out.print(f"  [yellow]warning:[/] {warning}")
+            out.print(f"  [yellow]warning:[/] {escape(redact(warning))}")
     if not result.ok:
         sys.exit(EXIT_FAILED)
 
@@ -197,7 +199,10 @@ def activate(
     known = registry.names()
     paths = list(_content_files(files))
     if not paths:
-        raise click.UsageError("no content files found (expected .json, .yaml, .yml or .md)")
+        raise InvalidContent(
+            f"no content files found in {', '.join(str(f) for f in files)}",
+            hint="give .json, .yaml, .yml or .md files, or folders holding them",
+        )
     loaded = [load_content_file(path, platform_names=known) for path in paths]
 
     with Activator(registry=registry) as activator:
@@ -278,7 +283,8 @@ def _row(result: Any) -> tuple[str, ...]:
         if result.publish and result.publish.url:
             detail += f"  {result.publish.url}"
     record = result.record
-    return (record.id[:12], record.content_id, record.platform, f"[{colour}]{state}[/]", redact(detail))
+    cells = (record.id[:12], record.content_id, record.platform)
+    return (*map(escape, cells), f"[{colour}]{state}[/]", escape(redact(detail)))
 
 
 def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
@@ -376,7 +382,7 @@ def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: boo
             except MarketingPlatformError as exc:
                 if activation_id:
                     raise
-                err.print(f"[yellow]skipped {one}:[/] {redact(str(exc))}")
+                err.print(f"[yellow]skipped {one}:[/] {escape(redact(str(exc)))}")
     if as_json:
         _emit_json({"activations": [r.to_dict() for r in results]})
     else:
@@ -400,8 +406,8 @@ def new_adapter(name: str, dest: Path) -> None:
     from .scaffold import create_adapter
 
     created = create_adapter(name, dest)
-    out.print(f"created {created}")
-    out.print(f"next: pip install -e {created} && mplat platforms")
+    out.print(f"created {escape(str(created))}")
+    out.print(f"next: pip install -e {escape(str(created))} && mplat platforms")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -121,8 +121,9 @@ class ContentRejected(MarketingPlatformError):
 
     def __str__(self) -> str:
         text = super().__str__()
-        if self.problems:
-            text += " Problems: " + "; ".join(str(p) for p in self.problems)
+        extra = [str(p) for p in self.problems if p.message not in self.message]
+        if extra:
+            text += " Problems: " + "; ".join(extra)
         return text
 
     def to_dict(self) -> dict[str, Any]:

@@ -354,3 +354,19 @@ def test_replay_failed_resumes_every_failed_activation(
     assert sorted(a["content_id"] for a in activations) == ["emea-roadshow-2026", "spring-launch-2026"]
     assert all(a["state"] == "succeeded" for a in activations)
     assert _json(mplat("log", "--json", "--state", "failed")) == []
+
+
+def test_error_text_in_brackets_is_printed_whole_not_taken_for_markup() -> None:
+    result = mplat("check", "--platform", "marketo")
+
+    assert result.exit_code == 2
+    line = _one_line_error(result)
+    assert "[marketo] marketo is not configured" in line
+    assert "MARKETO_BASE_URL" in line
+
+
+def test_folder_without_content_files_is_a_one_line_error(tmp_path: Path) -> None:
+    result = mplat("activate", str(tmp_path))
+
+    assert result.exit_code == 2
+    assert "no content files found" in _one_line_error(result)
