@@ -83,18 +83,25 @@ class _Request:
     counted: bool
 
 
-class _Unsafe(PlatformUnavailable):
-    """A transport failure after the request may have reached the vendor (internal:
-    :meth:`PlatformHTTP.call` turns it into a PlatformUnavailable)."""
+def after_send(error: MarketingPlatformError) -> MarketingPlatformError:
+    """Mark ``error`` as raised after the vendor may have applied the request (a read
+    timeout, a dropped connection, a gateway error after a create). PlatformHTTP retries
+    such an error only when the request is idempotent; otherwise it is raised as not
+    retryable, with a hint that replay looks the object up first. Returns ``error``."""
+    error.after_send = True  # type: ignore[attr-defined]
+    return error
 
 
-def _retry_after_wait(base: float, cap: float, rng: random.Random) -> Callable[[RetryCallState], float]:
-    """Full-jitter exponential backoff, or the vendor's Retry-After when it gave one."""
+def _retry_after_wait(
+    base: float, cap: float, longest: float, rng: random.Random
+) -> Callable[[RetryCallState], float]:
+    """Full-jitter exponential backoff, or the vendor's Retry-After (at most ``longest``
+    seconds) when it gave one."""
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            return float(exc.retry_after) + rng.uniform(0, base)
+            return min(float(exc.retry_after), longest) + rng.uniform(0, base)
         ceiling = min(cap, base * (2 ** (state.attempt_number - 1)))
         return rng.uniform(base / 2, ceiling)
 
@@ -126,10 +133,13 @@ class PlatformHTTP:
         self.tokens = tokens
         self.max_attempts = max_attempts
         self._current = threading.local()  # the request being retried, for the retry log
+        # A vendor's Retry-After is honoured up to a window (or the backoff cap): a bogus
+        # "wait a day" must not freeze every caller.
+        self._longest_pause = max(backoff_cap, budget.limits.per_seconds)
         # One Retrying per client: tenacity keeps its per-call state thread-local.
         self._retrying = Retrying(
             stop=self._stop,
-            wait=_retry_after_wait(backoff_base, backoff_cap, random.Random(seed)),
+            wait=_retry_after_wait(backoff_base, backoff_cap, self._longest_pause, random.Random(seed)),
             retry=retry_if_exception(self._should_retry),
             sleep=sleep,
             reraise=True,
@@ -189,11 +199,11 @@ class PlatformHTTP:
                     reauthenticated = True
                     self.tokens.invalidate()
                     return parse(self._send_once(request))
-            except _Unsafe as exc:
-                hint = exc.hint if safe_to_repeat else _MAY_HAVE_APPLIED
-                raise PlatformUnavailable(
-                    exc.message, platform=exc.platform, code=exc.code, hint=hint, retryable=safe_to_repeat
-                ) from exc.__cause__
+            except MarketingPlatformError as exc:
+                if getattr(exc, "after_send", False) and exc.retryable and not safe_to_repeat:
+                    exc.retryable = False
+                    exc.hint = _MAY_HAVE_APPLIED
+                raise
 
         self._current.request = request
         return self._retrying(attempt)
@@ -219,8 +229,8 @@ class PlatformHTTP:
         return state.attempt_number >= self.max_attempts
 
     def _should_retry(self, exc: BaseException) -> bool:
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            self.budget.pause(exc.retry_after)
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None and exc.retryable:
+            self.budget.pause(min(exc.retry_after, self._longest_pause))
         return isinstance(exc, MarketingPlatformError) and exc.retryable
 
     def _log_retry(self, state: RetryCallState) -> None:
@@ -262,22 +272,19 @@ class PlatformHTTP:
                 files=files,
                 headers=headers,
             )
-        except httpx.TimeoutException as exc:
-            error_class = PlatformUnavailable if isinstance(exc, _NOT_SENT) else _Unsafe
-            raise error_class(
-                f"{method} {path} timed out",
-                platform=self.platform,
-                code="timeout",
-                hint="the platform is slow or unreachable; raise MARKETING_PLATFORM_TIMEOUT or retry later",
-            ) from exc
         except httpx.TransportError as exc:
-            error_class = PlatformUnavailable if isinstance(exc, _NOT_SENT) else _Unsafe
-            raise error_class(
-                f"{method} {path} failed: {type(exc).__name__}",
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            error = PlatformUnavailable(
+                f"{method} {path} timed out"
+                if timed_out
+                else f"{method} {path} failed: {type(exc).__name__}",
                 platform=self.platform,
-                code="network",
-                hint="check the base URL and network connectivity",
-            ) from exc
+                code="timeout" if timed_out else "network",
+                hint="the platform is slow or unreachable; raise MARKETING_PLATFORM_TIMEOUT or retry later"
+                if timed_out
+                else "check the base URL and network connectivity",
+            )
+            raise (error if isinstance(exc, _NOT_SENT) else after_send(error)) from exc
         log.debug(
             "%s %s %s -> %d in %.0f ms",
             self.platform,

@@ -408,3 +408,38 @@ def test_errors_raised_are_framework_errors_not_httpx_ones() -> None:
 
     assert isinstance(caught.value, PlatformUnavailable)
     assert caught.value.hint
+
+
+def test_gateway_error_marked_after_send_is_retried_only_for_idempotent_requests() -> None:
+    from marketing_platform.http import after_send
+
+    def gateway(response: httpx.Response) -> dict[str, object]:
+        if response.status_code == 504:
+            raise after_send(PlatformUnavailable("gateway timeout", platform="test", code="504"))
+        return parse(response)
+
+    server = Server(504, 200)
+    http, _ = _http(server)
+    with pytest.raises(PlatformUnavailable) as caught:
+        http.call("POST", "/campaigns", gateway, json={"name": "x"})
+    assert len(server.requests) == 1
+    assert not caught.value.retryable
+    assert "mplat replay" in str(caught.value.hint)
+
+    server = Server(504, 200)
+    http, _ = _http(server)
+    http.call("POST", "/campaigns/1/publish", gateway, idempotent=True)
+    assert len(server.requests) == 2
+
+
+def test_an_absurd_retry_after_is_capped() -> None:
+    def limited(response: httpx.Response) -> dict[str, object]:
+        if response.status_code == 429:
+            raise RateLimitError("slow down", platform="test", retry_after=86_400)
+        return parse(response)
+
+    server = Server(429, 200)
+    http, clock = _http(server)
+    http.call("GET", "/things", limited)
+    assert len(server.requests) == 2
+    assert sum(clock.sleeps) < 120
