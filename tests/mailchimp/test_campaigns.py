@@ -22,12 +22,13 @@ def test_campaign_created_filled_and_sent(adapter: MailchimpPlatform, fake: Fake
     assert result.status == "published"
     assert result.external_id == campaign.external_id
     created = fake.calls("POST", "/campaigns")[0].body
-    assert created == {"type": "regular", "settings": {"title": "March 2026 newsletter"}}
+    title = "March 2026 newsletter / march-newsletter"
+    assert created == {"type": "regular", "settings": {"title": title}}
     stored = fake.campaigns[str(campaign.external_id)]
     assert stored["status"] == "sent"
     assert fake.lists[stored["recipients"]["list_id"]]["name"] == "Newsletter subscribers"
     assert stored["settings"] == {
-        "title": "March 2026 newsletter",
+        "title": title,
         "subject_line": "March news",
         "from_name": "Acme",
         "reply_to": "news@acme.example",

@@ -91,7 +91,7 @@ def test_activate_over_loopback(live: str, fake: FakeMailchimp, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     activation = json.loads(result.output)["activations"][0]
     assert activation["state"] == "succeeded"
-    assert activation["campaign"]["name"] == "April 2026 newsletter"
+    assert activation["campaign"]["name"] == "April 2026 newsletter / april-newsletter"
     assert activation["publish"]["status"] == "published"
     assert fake.counts() == {"campaigns": 1, "files": 0, "sends": 1}
     assert API_KEY not in result.output

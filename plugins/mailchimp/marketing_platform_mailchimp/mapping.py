@@ -1,11 +1,14 @@
 """From :class:`Content` to Mailchimp campaign payloads.
 
-In Mailchimp a *campaign* is one email. The adapter therefore names the campaign after
-``content.campaign.name`` when the content has one, else after the content's stable
-id; that name is the campaign's ``settings.title``, which is how an existing campaign
-is found again (idempotency). Per-content options live under ``mailchimp:`` in the
-content file (``platform_options``): ``segment`` (a saved segment or tag of the
-audience) and ``audience`` (overrides ``audience.lists``).
+In Mailchimp a *campaign* is one email, so the idempotency key is the content: each
+content gets its own Mailchimp campaign, titled ``"<campaign name> / <content id>"``
+when the content names a ``campaign``, else ``"<content id>"``
+(:meth:`MailchimpMapper.campaign_title`). That title is the campaign's
+``settings.title``, which is how an existing campaign is found again; two contents
+sharing ``campaign.name`` (the March and April issues of one newsletter) are two
+campaigns, two emails. Per-content options live under ``mailchimp:`` in the content
+file (``platform_options``): ``segment`` (a saved segment or tag of the audience) and
+``audience`` (overrides ``audience.lists``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ if TYPE_CHECKING:
 MAX_SUBJECT = 150
 #: Mailchimp schedules only on the quarter hour.
 SCHEDULE_MINUTES = (0, 15, 30, 45)
+#: Between the campaign name and the content id in a campaign title. A content id has
+#: no spaces, so the title ends in exactly one ``" / <content id>"``.
+TITLE_SEPARATOR = " / "
+#: The longest title kept (``CampaignSpec.name``'s limit); a long campaign name is
+#: shortened, never the content id.
+MAX_TITLE = 255
 
 
 class MailchimpMapper(ContentMapper):
@@ -96,9 +105,28 @@ class MailchimpMapper(ContentMapper):
         return found
 
     # ------------------------------------------------------------ payloads
+    def campaign_title(self, content: Content) -> str:
+        """The title of the Mailchimp campaign that sends ``content``: unique per content.
+
+        ``"<campaign name> / <content id>"``, or the content id when the content names
+        no campaign. The campaign name alone would make every content of one campaign
+        share one Mailchimp campaign, so only the first would ever be sent."""
+        if content.campaign is None:
+            return content.id
+        room = MAX_TITLE - len(TITLE_SEPARATOR) - len(content.id)
+        name = content.campaign.name[:room].rstrip() if room > 0 else ""
+        if not name or not content.id:
+            return content.id or content.campaign.name
+        return f"{name}{TITLE_SEPARATOR}{content.id}"
+
     def campaign_spec(self, content: Content) -> CampaignSpec:
-        """Always a campaign: Mailchimp sends nothing outside one."""
-        return content.campaign or CampaignSpec(name=content.id)
+        """Always a campaign: Mailchimp sends nothing outside one. Its name is
+        :meth:`campaign_title`, so the pipeline's ``create_campaign(spec)`` finds or
+        creates the campaign of this content, not of every content of the campaign."""
+        title = self.campaign_title(content)
+        if content.campaign is None:
+            return CampaignSpec(name=title)
+        return content.campaign.model_copy(update={"name": title})
 
     def campaign_payload(self, spec: CampaignSpec) -> dict[str, Any]:
         """``POST /campaigns``: a draft regular campaign titled ``spec.name``."""

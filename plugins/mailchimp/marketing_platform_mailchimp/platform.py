@@ -1,9 +1,12 @@
 """MailchimpPlatform: email campaigns on the Mailchimp Marketing API v3.
 
-Built only on the core's public API. The flow for one email:
+Built only on the core's public API. A Mailchimp campaign *is* one email, so each
+content gets its own campaign, titled after the content (``"<campaign name> / <content
+id>"``, or the content id; see :meth:`MailchimpMapper.campaign_title`). The flow for
+one email:
 
-1. ``create_campaign``: find the campaign by title (``GET /campaigns``, paged) or create
-   a draft (``POST /campaigns`` with ``type: regular``);
+1. ``create_campaign``: find the campaign by that title (``GET /campaigns``, paged) or
+   create a draft (``POST /campaigns`` with ``type: regular``);
 2. ``publish_content``: resolve the audience by name (``GET /lists``) and the optional
    segment (``GET /lists/{id}/segments``), set recipients and settings
    (``PATCH /campaigns/{id}``), the HTML (``PUT /campaigns/{id}/content``), then send
@@ -11,12 +14,15 @@ Built only on the core's public API. The flow for one email:
 3. ``upload_assets``: ``POST /file-manager/files`` with the file base64-encoded.
 
 A campaign already sent or scheduled is never sent again: ``publish_content`` and
-``find_content`` report it instead. ``check`` only reads (``GET /ping``, ``GET /``).
+``find_content`` report it instead (a replay of the same content). Threads sharing one
+adapter are serialised per title, so two activations of one content neither create two
+campaigns nor send one twice. ``check`` only reads (``GET /ping``, ``GET /``).
 """
 
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC
 from typing import Any, ClassVar
@@ -80,6 +86,8 @@ class MailchimpPlatform(MarketingPlatform):
         super().__init__(settings, **options)
         self.http = self.make_http(self.settings.api_base_url, tokens=BasicAuth(self.settings.api_key))
         self._audiences: dict[str, str] | None = None
+        self._title_locks: dict[str, threading.RLock] = {}
+        self._title_locks_guard = threading.Lock()
 
     # --------------------------------------------------------------- requests
     def _get(self, path: str, **params: Any) -> Any:
@@ -156,17 +164,30 @@ class MailchimpPlatform(MarketingPlatform):
                 return item
         return None
 
+    def _title_lock(self, title: str) -> threading.RLock:
+        """The lock serialising find-or-create and send of the campaign titled ``title``
+        across threads sharing this adapter (re-entrant: ``publish_content`` holds it
+        while calling ``create_campaign``)."""
+        with self._title_locks_guard:
+            lock = self._title_locks.get(title)
+            if lock is None:
+                lock = self._title_locks[title] = threading.RLock()
+            return lock
+
     def find_campaign(self, name: str) -> CampaignResponse | None:
         item = self._find(name)
         return None if item is None else self._campaign_response(item, reused=True)
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
-        existing = self.find_campaign(campaign.name)
-        if existing is not None:
-            return existing
-        payload = self.transform("create_campaign", self.mapper.campaign_payload(campaign))
-        created = self._send("POST", "/campaigns", payload)
-        return self._campaign_response(created, reused=False)
+        """Find or create the campaign titled ``campaign.name``. The pipeline passes
+        ``mapper.campaign_spec(content)``, whose name is unique per content."""
+        with self._title_lock(campaign.name):
+            existing = self.find_campaign(campaign.name)
+            if existing is not None:
+                return existing
+            payload = self.transform("create_campaign", self.mapper.campaign_payload(campaign))
+            created = self._send("POST", "/campaigns", payload)
+            return self._campaign_response(created, reused=False)
 
     # ---------------------------------------------------------------- content
     def publish_content(
@@ -185,7 +206,20 @@ class MailchimpPlatform(MarketingPlatform):
                 hint="fix the content; nothing was sent",
             )
         spec = self.mapper.campaign_spec(content)
-        campaign = campaign or self.create_campaign(spec)
+        with self._title_lock(spec.name):
+            if campaign is None or (campaign.name is not None and campaign.name != spec.name):
+                # Only this content's own campaign may carry it: one titled otherwise (e.g.
+                # recorded before titles were per content) may be another content's email.
+                campaign = self.create_campaign(spec)
+            return self._publish(content, spec, campaign, assets)
+
+    def _publish(
+        self,
+        content: Content,
+        spec: CampaignSpec,
+        campaign: CampaignResponse,
+        assets: AssetsResponse | None,
+    ) -> PublishResponse:
         campaign_id = str(campaign.external_id)
         current = self._get(f"/campaigns/{campaign_id}", fields="id,status,archive_url,send_time") or {}
         if current.get("status") in _DONE:
@@ -195,8 +229,7 @@ class MailchimpPlatform(MarketingPlatform):
         list_id = self.audience_id(audience)
         segment = self.mapper.segment_name(content)
         segment_id = self.segment_id(list_id, segment) if segment else None
-        title = campaign.name or spec.name
-        settings = self.mapper.settings_payload(content, title, list_id, segment_id)
+        settings = self.mapper.settings_payload(content, spec.name, list_id, segment_id)
         self._send(
             "PATCH", f"/campaigns/{campaign_id}", self.transform("update_campaign", settings), idempotent=True
         )
@@ -243,10 +276,9 @@ class MailchimpPlatform(MarketingPlatform):
         )
 
     def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
-        """The campaign for ``content`` when it was already sent or scheduled."""
-        item = self._find(
-            campaign.name if campaign and campaign.name else self.mapper.campaign_spec(content).name
-        )
+        """The campaign for ``content`` when it was already sent or scheduled: the one
+        titled after ``content`` (never another content's campaign of the same name)."""
+        item = self._find(self.mapper.campaign_title(content))
         if item is None or item.get("status") not in _DONE:
             return None
         return self._publish_response(content, str(item["id"]), item, reused=True)
