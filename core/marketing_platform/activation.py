@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .assets import load_assets
-from .errors import ContentRejected, MarketingPlatformError, Problem
+from .errors import ConfigurationError, ContentRejected, MarketingPlatformError, Problem
 from .log import ActivationLog, ActivationRecord
-from .models import AssetsResponse, CampaignResponse, Content, PublishResponse
+from .models import AssetsResponse, CampaignResponse, Content, PlatformResponse, PublishResponse
 from .platform import MarketingPlatform
 from .registry import Registry, default_registry
 
@@ -48,6 +48,10 @@ class Job:
     platform: str
     asset_root: Path | None = None
     source: str | None = None
+    #: True when ``content`` is the output of :meth:`Activator.prepare` for this platform
+    #: (assets loaded): it is not validated again, so a batch checked up front cannot
+    #: fail half-way on a time-dependent rule.
+    prepared: bool = False
 
 
 @dataclass
@@ -113,8 +117,17 @@ class Activator:
         self.log = activation_log or ActivationLog(settings.log_path)
         self._factory = platform_factory or self.registry.create
         self.fallback = list(settings.fallbacks if fallback is None else fallback)
+        installed = self.registry.names()
+        unknown = [name for name in self.fallback if name not in installed]
+        if unknown:
+            raise ConfigurationError(
+                f"unknown fallback platform(s): {', '.join(unknown)}; installed: {', '.join(installed)}",
+                code="unknown_platform",
+                hint="set MARKETING_PLATFORM_FALLBACK to installed platform names (or unset it)",
+            )
         self._instances: dict[str, MarketingPlatform] = {}
         self._instances_lock = threading.Lock()
+        self._campaign_locks: dict[tuple[str, str], threading.Lock] = {}
 
     # ----------------------------------------------------------------- plumbing
     def platform(self, name: str) -> MarketingPlatform:
@@ -176,23 +189,26 @@ class Activator:
         *,
         asset_root: Path | None = None,
         source: str | None = None,
+        prepared: bool = False,
     ) -> ActivationResult:
         """Activate ``content`` on one platform (default ``MARKETING_PLATFORM``).
 
         Raises ConfigurationError / ContentRejected for problems found before anything
         is recorded; any failure after that is returned as a ``failed`` (or, with a
-        fallback, ``degraded``) result, never raised.
+        fallback, ``degraded``) result, never raised. ``prepared``: ``content`` already
+        went through :meth:`prepare` for this platform.
         """
         name = platform or self.registry.core_settings.platform
         adapter = self.platform(name)
-        prepared = self.prepare(content, adapter, asset_root)
+        if not prepared:
+            content = self.prepare(content, adapter, asset_root)
         record = self.log.start(
-            content_id=prepared.id,
+            content_id=content.id,
             platform=name,
-            content=prepared.model_dump(mode="json"),
+            content=content.model_dump(mode="json"),
             source=source,
         )
-        return self._run(record, prepared)
+        return self._run(record, content)
 
     def activate_many(
         self,
@@ -202,11 +218,12 @@ class Activator:
         asset_root: Path | None = None,
         source: str | None = None,
     ) -> list[ActivationResult]:
-        """Activate on each platform in turn; each has its own record and outcome."""
-        results: list[ActivationResult] = []
-        for name in platforms:
-            results.append(self.activate(content, name, asset_root=asset_root, source=source))
-        return results
+        """Activate on each platform in turn; each has its own record and outcome, and
+        one platform's failure never stops another. The content is validated for every
+        platform first: a ContentRejected / ConfigurationError is raised before anything
+        is sent anywhere."""
+        ready = [(name, self.prepare(content, self.platform(name), asset_root)) for name in platforms]
+        return [self.activate(prepared, name, source=source, prepared=True) for name, prepared in ready]
 
     def activate_all(
         self,
@@ -243,7 +260,9 @@ class Activator:
         workers = max_workers or self._workers_for({first.platform})
 
         def run(job: Job) -> ActivationResult:
-            result = self.activate(job.content, job.platform, asset_root=job.asset_root, source=job.source)
+            result = self.activate(
+                job.content, job.platform, asset_root=job.asset_root, source=job.source, prepared=job.prepared
+            )
             if on_done is not None:
                 on_done(result)
             return result
@@ -285,20 +304,20 @@ class Activator:
                 hint="wait for it to finish, then check `mplat status`",
             )
         adapter = self.platform(record.platform)
-        steps = dict(record.steps)
         resuming = record.attempts > 0
         self.log.begin_attempt(record.id)
-        result = ActivationResult(record=record, **_responses(steps))
+        result = ActivationResult(record=record, **_responses(record.steps))
+
+        def save(step: str, response: PlatformResponse) -> None:
+            self.log.record_step(record.id, step, response.model_dump(mode="json"))
+
         try:
-            self._steps(record.id, adapter, content, steps, result, resuming=resuming)
+            self._steps(adapter, content, record.steps, result, save, resuming=resuming)
         except Exception as exc:  # every failure ends in the log, never lost
             if not isinstance(exc, MarketingPlatformError):
                 log.exception("activation %s failed unexpectedly", record.id)
             result.error = error_dict(exc)
-            fallback = self._fallback(record, content, exc)
-            if fallback is not None:
-                result.fallback = fallback
-                self.log.record_step(record.id, "fallback", fallback)
+            if self._fallback(record, content, exc, result):
                 result.record = self.log.finish(record.id, "degraded", error=result.error, degraded=True)
             else:
                 result.record = self.log.finish(record.id, "failed", error=result.error)
@@ -309,66 +328,77 @@ class Activator:
 
     def _steps(
         self,
-        activation_id: str,
         adapter: MarketingPlatform,
         content: Content,
-        steps: dict[str, Any],
+        done: dict[str, Any],
         result: ActivationResult,
+        save: Callable[[str, PlatformResponse], None],
         *,
         resuming: bool,
     ) -> None:
-        """Run the steps not yet in ``steps``. When ``resuming`` an earlier attempt may
-        have created the content without recording it, so the adapter looks first."""
-        if content.assets and "assets" not in steps:
+        """Run the steps not yet in ``done`` on ``adapter``, ``save``-ing each as it
+        finishes. When ``resuming`` an earlier attempt may have created the content
+        without recording it, so the adapter looks it up first."""
+        if content.assets and "assets" not in done:
             result.assets = adapter.upload_assets(content.assets)
-            self.log.record_step(activation_id, "assets", result.assets.model_dump(mode="json"))
+            save("assets", result.assets)
         spec = adapter.mapper.campaign_spec(content)
-        if spec is not None and "campaign" not in steps:
-            result.campaign = adapter.create_campaign(spec)
-            self.log.record_step(activation_id, "campaign", result.campaign.model_dump(mode="json"))
-        if "publish" not in steps:
+        if spec is not None and "campaign" not in done:
+            # One find-or-create per campaign name at a time: concurrent activations
+            # sharing a campaign must not each create it.
+            with self._campaign_lock(adapter.name, spec.name):
+                result.campaign = adapter.create_campaign(spec)
+            save("campaign", result.campaign)
+        if "publish" not in done:
             existing = adapter.find_content(content, result.campaign) if resuming else None
             result.publish = existing or adapter.publish_content(
                 content, campaign=result.campaign, assets=result.assets
             )
-            self.log.record_step(activation_id, "publish", result.publish.model_dump(mode="json"))
+            save("publish", result.publish)
 
-    def _fallback(self, record: ActivationRecord, content: Content, exc: Exception) -> dict[str, Any] | None:
-        """Run the configured fallback platforms in order; the first success wins."""
+    def _campaign_lock(self, platform: str, name: str) -> threading.Lock:
+        with self._instances_lock:
+            return self._campaign_locks.setdefault((platform, name), threading.Lock())
+
+    def _fallback(
+        self, record: ActivationRecord, content: Content, exc: Exception, result: ActivationResult
+    ) -> bool:
+        """Run the configured fallback platforms in order until one succeeds; its
+        responses (marked ``degraded``) go into ``result`` and the record's ``fallback``
+        step. A fallback already run for this activation is resumed, not repeated."""
         if isinstance(exc, ContentRejected) or not self.fallback:
-            return None
+            return False
         for name in self.fallback:
             if name == record.platform:
                 continue
+            earlier = record.steps.get("fallback") or {}
+            done = dict(earlier) if earlier.get("platform") == name else {}
+            outcome = ActivationResult(record=record, **_responses(done))
+
+            def save(
+                step: str, response: PlatformResponse, done: dict[str, Any] = done, name: str = name
+            ) -> None:
+                done[step] = response.model_copy(update={"degraded": True}).model_dump(mode="json")
+                self.log.record_step(record.id, "fallback", {**done, "platform": name})
+
             try:
-                outcome = ActivationResult(record=record)
-                _run_unrecorded(self.platform(name), content, outcome)
+                self._steps(self.platform(name), content, done, outcome, save, resuming=bool(done))
             except Exception as fallback_exc:
                 log.warning("fallback %s failed for %s: %s", name, record.id, fallback_exc)
                 continue
-            return {
-                "platform": name,
-                "campaign": _dump(outcome.campaign, degraded=True),
-                "assets": _dump(outcome.assets, degraded=True),
-                "publish": _dump(outcome.publish, degraded=True),
-            }
-        return None
+            result.campaign = _degraded(outcome.campaign)
+            result.assets = _degraded(outcome.assets)
+            result.publish = _degraded(outcome.publish)
+            result.fallback = {**done, "platform": name}
+            return True
+        return False
 
 
-def _run_unrecorded(adapter: MarketingPlatform, content: Content, outcome: ActivationResult) -> None:
-    """All steps on a fallback platform; its results go to the record's ``fallback``."""
-    if content.assets:
-        outcome.assets = adapter.upload_assets(content.assets)
-    spec = adapter.mapper.campaign_spec(content)
-    if spec is not None:
-        outcome.campaign = adapter.create_campaign(spec)
-    outcome.publish = adapter.publish_content(content, campaign=outcome.campaign, assets=outcome.assets)
+R = TypeVar("R", bound=PlatformResponse)
 
 
-def _dump(model: Any, *, degraded: bool) -> Any:
-    if model is None:
-        return None
-    return model.model_copy(update={"degraded": degraded}).model_dump(mode="json")
+def _degraded(response: R | None) -> R | None:
+    return None if response is None else response.model_copy(update={"degraded": True})
 
 
 def _responses(steps: dict[str, Any]) -> dict[str, Any]:

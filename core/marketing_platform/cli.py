@@ -207,32 +207,34 @@ def activate(
 
     with Activator(registry=registry) as activator:
         # Validate everything first: one bad file means nothing is sent.
-        for item in loaded:
-            for name in names:
-                activator.prepare(item.content, activator.platform(name), asset_root or item.asset_root)
+        jobs = [
+            Job(
+                activator.prepare(item.content, activator.platform(name), asset_root or item.asset_root),
+                name,
+                asset_root or item.asset_root,
+                str(item.path),
+                prepared=True,
+            )
+            for item in loaded
+            for name in names
+        ]
         if dry_run:
             plans = [
                 {
-                    "file": str(item.path),
-                    "content_id": item.content.id,
-                    "platform": name,
-                    "requests": activator.plan(item.content, name, asset_root=asset_root or item.asset_root),
+                    "file": job.source,
+                    "content_id": job.content.id,
+                    "platform": job.platform,
+                    "requests": activator.platform(job.platform).plan(job.content),
                 }
-                for item in loaded
-                for name in names
+                for job in jobs
             ]
             if as_json:
                 _emit_json({"dry_run": True, "plans": plans})
             else:
                 for plan in plans:
-                    out.rule(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent)")
+                    out.rule(escape(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent)"))
                     out.print_json(redact(json.dumps(redact_obj(plan["requests"]), default=str)))
             return
-        jobs = [
-            Job(item.content, name, asset_root or item.asset_root, str(item.path))
-            for item in loaded
-            for name in names
-        ]
         all_ok = _report(activator.activate_all if len(jobs) == 1 else activator.activate_iter, jobs, as_json)
     sys.exit(EXIT_OK if all_ok else EXIT_FAILED)
 
@@ -307,9 +309,9 @@ def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
 def show_log(as_json: bool, limit: int, state: Any) -> None:
     """Show recent activations from the activation log, newest first."""
     from .log import ActivationLog
-    from .settings import CoreSettings
+    from .settings import load_core_settings
 
-    records = ActivationLog(CoreSettings().log_path).list(limit=limit, state=state)
+    records = ActivationLog(load_core_settings().log_path).list(limit=limit, state=state)
     if as_json:
         _emit_json([record.to_dict() for record in records])
         return
@@ -337,9 +339,9 @@ def status(activation_id: str, as_json: bool) -> None:
     """Show one activation's record and the platform's current status of what it published."""
     from . import create_platform
     from .log import ActivationLog
-    from .settings import CoreSettings
+    from .settings import load_core_settings
 
-    record = ActivationLog(CoreSettings().log_path).get(activation_id)
+    record = ActivationLog(load_core_settings().log_path).get(activation_id)
     data = record.to_dict()
     publish = record.steps.get("publish") or {}
     ref = publish.get("external_id")

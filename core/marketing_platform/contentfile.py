@@ -60,6 +60,8 @@ def parse_mapping(path: Path, text: str, fmt: str) -> dict[str, Any]:
             if fmt == "markdown":
                 text, body = _split_front_matter(path, text)
             data = yaml.safe_load(text)
+    except RecursionError:
+        raise _fail(path, "is nested too deeply to read", "flatten the structure") from None
     except json.JSONDecodeError as exc:
         raise _fail(
             path,
@@ -125,7 +127,14 @@ def parse_content(
     """Validate a content mapping; errors name each field with a fix."""
     where = path or Path("<content>")
     data = dict(data)
-    options = dict(data.pop("platform_options", {}) or {})
+    options = data.pop("platform_options", None) or {}
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise InvalidContent(
+            f"{where}: platform_options must map platform names to mappings of options",
+            problems=[Problem("platform_options", "must be a mapping of platform name -> options")],
+            hint="write platform_options: {acme: {key: value}}, or put the options under the platform's name",
+        )
+    options = dict(options)
     for name in set(platform_names) - set(Content.model_fields):
         if name in data and isinstance(data[name], dict):
             options[name] = data.pop(name)

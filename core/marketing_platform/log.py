@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import NotFound
+from .errors import ConfigurationError, NotFound
 from .redaction import redact_obj
 
 State = Literal["pending", "in_progress", "succeeded", "failed", "degraded"]
@@ -40,7 +40,6 @@ CREATE TABLE IF NOT EXISTS activations (
     platform TEXT NOT NULL,
     state TEXT NOT NULL,
     degraded INTEGER NOT NULL DEFAULT 0,
-    primary_platform TEXT,
     steps TEXT NOT NULL DEFAULT '{}',
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -71,7 +70,6 @@ class ActivationRecord(BaseModel):
     platform: str
     state: State
     degraded: bool = False
-    primary_platform: str | None = None
     steps: dict[str, Any] = Field(default_factory=dict)
     error: dict[str, Any] | None = None
     attempts: int = 0
@@ -88,7 +86,6 @@ class ActivationRecord(BaseModel):
             "platform": self.platform,
             "state": self.state,
             "degraded": self.degraded,
-            "primary_platform": self.primary_platform,
             "steps": self.steps,
             "error": self.error,
             "attempts": self.attempts,
@@ -106,10 +103,17 @@ class ActivationLog:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigurationError(
+                f"the activation log {self.path} cannot be opened ({exc})",
+                code="log",
+                hint="set MARKETING_PLATFORM_LOG to a writable file path (its folder is created)",
+            ) from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -141,20 +145,18 @@ class ActivationLog:
         platform: str,
         content: dict[str, Any],
         source: str | None = None,
-        primary_platform: str | None = None,
     ) -> ActivationRecord:
         """Record a new activation as ``pending`` (before any request is sent)."""
         now = _now().isoformat()
         activation_id = uuid.uuid4().hex
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO activations (id, content_id, platform, state, primary_platform, content,"
-                " source, started_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                "INSERT INTO activations (id, content_id, platform, state, content,"
+                " source, started_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)",
                 (
                     activation_id,
                     content_id,
                     platform,
-                    primary_platform,
                     json.dumps(redact_obj(content), default=str),
                     source,
                     now,
@@ -193,19 +195,17 @@ class ActivationLog:
         *,
         error: dict[str, Any] | None = None,
         degraded: bool = False,
-        platform: str | None = None,
     ) -> ActivationRecord:
         """Record the final state (and the error that caused a failure or fallback)."""
         now = _now().isoformat()
         with self._transaction() as db:
             db.execute(
-                "UPDATE activations SET state=?, error=?, degraded=?, platform=COALESCE(?, platform),"
+                "UPDATE activations SET state=?, error=?, degraded=?,"
                 " finished_at=?, updated_at=?, lease_owner=NULL, lease_until=NULL WHERE id=?",
                 (
                     state,
                     json.dumps(redact_obj(error)) if error else None,
                     int(degraded),
-                    platform,
                     now,
                     now,
                     activation_id,
@@ -233,12 +233,6 @@ class ActivationLog:
                 (owner, (now + timedelta(seconds=ttl)).isoformat(), activation_id),
             )
         return True
-
-    def release(self, activation_id: str) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "UPDATE activations SET lease_owner=NULL, lease_until=NULL WHERE id=?", (activation_id,)
-            )
 
     # ------------------------------------------------------------------- reads
     def get(self, activation_id: str) -> ActivationRecord:
@@ -297,7 +291,6 @@ def _record(row: sqlite3.Row) -> ActivationRecord:
         platform=row["platform"],
         state=row["state"],
         degraded=bool(row["degraded"]),
-        primary_platform=row["primary_platform"],
         steps=json.loads(row["steps"]),
         error=json.loads(row["error"]) if row["error"] else None,
         attempts=row["attempts"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
-from .models import CampaignSpec, Capability, Content
+from .models import CampaignSpec, Content
 
 if TYPE_CHECKING:
     from .platform import MarketingPlatform
@@ -51,7 +51,3 @@ class ContentMapper:
             exclude_defaults=True,
             exclude={"hubspot", "marketo", "mock", "platform_options", "body_markdown"},
         )
-
-
-def has(platform: MarketingPlatform, capability: Capability) -> bool:
-    return capability in platform.capabilities

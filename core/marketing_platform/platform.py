@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import httpx
 from pydantic import ValidationError
 
-from .errors import ConfigurationError
 from .mapping import ContentMapper
 from .models import (
     Asset,
@@ -32,7 +31,7 @@ from .models import (
     StatusResponse,
 )
 from .ratelimit import Clock, RateBudget, RateLimits, Sleep
-from .settings import CoreSettings, PlatformSettings
+from .settings import CoreSettings, PlatformSettings, load_core_settings, settings_error
 
 if TYPE_CHECKING:
     from .http import PlatformHTTP, TokenProvider
@@ -74,7 +73,7 @@ class MarketingPlatform(ABC):
         core_settings: CoreSettings | None = None,
     ) -> None:
         self.settings = settings if settings is not None else self.load_settings()
-        self.core_settings = core_settings or CoreSettings()
+        self.core_settings = core_settings or load_core_settings()
         self.transport = transport
         self.clock = clock
         self.sleep = sleep
@@ -226,24 +225,3 @@ class MarketingPlatform(ABC):
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.settings.redacted().items())
         return f"{type(self).__name__}({settings})"
-
-
-def settings_error(platform: str, model: type[PlatformSettings], exc: ValidationError) -> ConfigurationError:
-    """A one-line ConfigurationError naming the environment variables to fix."""
-    prefix = str(model.model_config.get("env_prefix") or "")
-    # Fields read from a fixed variable (e.g. MARKETING_PLATFORM_TIMEOUT) take no prefix.
-    aliases = {f.validation_alias for f in model.model_fields.values() if isinstance(f.validation_alias, str)}
-    parts = []
-    for error in exc.errors():
-        field = ".".join(str(p) for p in error["loc"]) or "settings"
-        variable = field.upper() if field in aliases else f"{prefix}{field}".upper()
-        if error["type"] == "missing":
-            parts.append(f"{variable} is not set")
-        else:
-            parts.append(f"{variable} is invalid: {error['msg']}")
-    return ConfigurationError(
-        f"{platform} is not configured: " + "; ".join(parts),
-        platform=platform,
-        code="settings",
-        hint=f"set {', '.join(sorted({p.split(' ')[0] for p in parts}))} in the environment (or a .env file)",
-    )

@@ -23,7 +23,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import ConfigurationError, Problem
-from .settings import CoreSettings
+from .settings import CoreSettings, load_core_settings
 
 if TYPE_CHECKING:
     from .log import ActivationRecord
@@ -118,7 +118,7 @@ class Registry:
     (:func:`default_registry`); tests make their own."""
 
     def __init__(self, core_settings: CoreSettings | None = None) -> None:
-        self.core_settings = core_settings or CoreSettings()
+        self.core_settings = core_settings or load_core_settings()
         self._lock = threading.RLock()
         self._entry_points: dict[str, list[EntryPoint]] | None = None
         self._classes: dict[str, type[MarketingPlatform]] = {}

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .errors import ConfigurationError
 from .redaction import register_secret
 
 
@@ -124,3 +125,33 @@ class PlatformSettings(BaseSettings):
             value = getattr(self, name)
             out[name] = "***" if isinstance(value, SecretStr) else value
         return out
+
+
+def settings_error(platform: str, model: type[BaseSettings], exc: ValidationError) -> ConfigurationError:
+    """A one-line ConfigurationError naming the environment variables to fix."""
+    prefix = str(model.model_config.get("env_prefix") or "")
+    # Fields read from a fixed variable (e.g. MARKETING_PLATFORM_TIMEOUT) take no prefix.
+    aliases = {f.validation_alias for f in model.model_fields.values() if isinstance(f.validation_alias, str)}
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "settings"
+        variable = field.upper() if field in aliases else f"{prefix}{field}".upper()
+        if error["type"] == "missing":
+            parts.append(f"{variable} is not set")
+        else:
+            parts.append(f"{variable} is invalid: {error['msg']}")
+    return ConfigurationError(
+        f"{platform} is not configured: " + "; ".join(parts),
+        platform=platform,
+        code="settings",
+        hint=f"set {', '.join(sorted({p.split(' ')[0] for p in parts}))} in the environment (or a .env file)",
+    )
+
+
+def load_core_settings() -> CoreSettings:
+    """The framework's settings from the environment; a malformed value is a
+    ConfigurationError naming the variable (never a raw validation error)."""
+    try:
+        return CoreSettings()
+    except ValidationError as exc:
+        raise settings_error("marketing-platform", CoreSettings, exc) from None

@@ -390,3 +390,55 @@ def test_activate_iter_streams_results_in_job_order_and_reads_jobs_lazily(tmp_pa
 
     assert [r.record.content_id for r in [first, *rest]] == [f"post-{i}" for i in range(40)]
     assert all(r.ok for r in rest)
+
+
+def test_replaying_a_degraded_activation_does_not_repeat_the_fallback(
+    registry: Registry, activation_log: ActivationLog, recorder: type[RecordingPlatform]
+) -> None:
+    from .helpers import AdapterPlugin, make_recorder
+
+    backup = make_recorder("backup")
+    registry.register_plugin(AdapterPlugin(backup))
+    recorder.fail["publish_content"] = _unavailable()
+
+    with Activator(registry=registry, activation_log=activation_log, fallback=["backup"]) as activator:
+        first = activator.activate(blog_post(), "recorder")
+        again = activator.replay(first.record.id)  # the primary is still down
+
+    assert first.record.state == again.record.state == "degraded"
+    assert backup.calls == ["create_campaign", "publish_content"]  # once, not once per replay
+    assert again.publish is not None
+    assert (again.publish.platform, again.publish.degraded) == ("backup", True)
+
+
+def test_concurrent_activations_sharing_a_campaign_create_it_once(
+    registry: Registry, activation_log: ActivationLog
+) -> None:
+    import threading
+    import time
+
+    from marketing_platform.activation import Job
+    from marketing_platform.models import CampaignResponse, CampaignSpec
+
+    from .helpers import AdapterPlugin, make_recorder
+
+    created: list[str] = []
+    guard = threading.Lock()
+
+    def create_campaign(self: RecordingPlatform, campaign: CampaignSpec) -> CampaignResponse:
+        with guard:
+            exists = campaign.name in created
+        time.sleep(0.01)  # a vendor round trip: a racing thread would not see the campaign yet
+        if not exists:
+            with guard:
+                created.append(campaign.name)
+        return CampaignResponse(platform=self.name, external_id="c-1", name=campaign.name, reused=exists)
+
+    shared = make_recorder("shared", create_campaign=create_campaign)
+    registry.register_plugin(AdapterPlugin(shared))
+    jobs = [Job(blog_post(id=f"post-{i}", title=f"Post {i}"), "shared") for i in range(6)]
+    with Activator(registry=registry, activation_log=activation_log) as activator:
+        results = activator.activate_all(jobs, max_workers=6)
+
+    assert all(r.ok for r in results)
+    assert created == ["Launch"]

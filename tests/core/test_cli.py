@@ -370,3 +370,39 @@ def test_folder_without_content_files_is_a_one_line_error(tmp_path: Path) -> Non
 
     assert result.exit_code == 2
     assert "no content files found" in _one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("MARKETING_PLATFORM_TIMEOUT", "abc", "MARKETING_PLATFORM_TIMEOUT"),
+        ("MARKETING_PLATFORM_FALLBACK", "nosuch", "MARKETING_PLATFORM_FALLBACK"),
+    ],
+)
+def test_bad_core_settings_are_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = mplat("activate", "examples/spring-launch.md")
+
+    assert expected in _one_line_error(result)
+
+
+def test_unwritable_activation_log_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MARKETING_PLATFORM_LOG", str(tmp_path))  # a folder, not a file
+    result = mplat("activate", "examples/spring-launch.md")
+
+    assert "MARKETING_PLATFORM_LOG" in _one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"kind": "email", "title": "x", "platform_options": [1, 2]}', "[" * 5000 + "]" * 5000],
+)
+def test_odd_content_is_a_one_line_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(text)
+
+    _one_line_error(mplat("activate", str(path)))

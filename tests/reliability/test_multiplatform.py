@@ -121,6 +121,8 @@ def test_fallback_is_degraded_and_replays_to_the_primary(
     assert outcome["error"]["type"] == "PlatformUnavailable"
     assert outcome["fallback"]["platform"] == "mock"
     assert outcome["fallback"]["publish"]["degraded"] is True
+    assert outcome["publish"]["degraded"] is True  # the documented place holds the fallback's result
+    assert outcome["publish"]["platform"] == "mock"
     (record,) = records()
     assert record.state == "degraded"
     assert record.degraded
