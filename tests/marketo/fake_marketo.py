@@ -14,8 +14,11 @@ It enforces what the real API enforces and the adapter must get right:
 * business rules: 709 (approve without a draft, duplicate names), 710 (unknown folder),
   711 (wrong folder type), empty searches as success + warning.
 
-Knobs: :meth:`fail` injects error codes (or ``"500-html"`` for a non-JSON 5xx),
-:meth:`revoke_tokens` invalidates issued tokens server-side, ``delay`` slows REST calls.
+Knobs: :meth:`fail` injects error codes (or ``"500-html"`` for a non-JSON 5xx), before
+the request is applied or, with ``after=True``, after it (the answer to a committed
+create is an error); :meth:`before` runs an action just before a matching request (a
+concurrent creator); :meth:`revoke_tokens` invalidates issued tokens server-side,
+``delay`` slows REST calls.
 Every request is recorded in :attr:`calls` for assertions.
 """
 
@@ -99,6 +102,7 @@ class _Injected:
     code: str
     times: int
     path: str | None
+    after: bool = False
 
 
 @dataclass
@@ -112,6 +116,9 @@ class FakeMarketo:
     max_concurrent: int = 10
     daily_quota: int = 50_000
     delay: float = 0.0
+    #: byName searches also answer records whose name merely contains the one asked for
+    #: (case-insensitively), near matches first: the adapter must pick the exact one.
+    loose_names: bool = False
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -119,6 +126,7 @@ class FakeMarketo:
         self._ids = itertools.count(1001)
         self._request_ids = itertools.count(1)
         self._injected: list[_Injected] = []
+        self._before: list[tuple[str, str, Callable[[], Any]]] = []
         self._tokens: dict[str, float] = {}  # token -> expires_at
         self._client_token: str | None = None
         self._accepted: list[float] = []  # times of accepted counted calls
@@ -193,10 +201,16 @@ class FakeMarketo:
     def folder_id(self, name: str) -> int:
         return next(f["id"] for f in self.folders.values() if f["name"] == name)
 
-    def fail(self, code: str, times: int = 1, path: str | None = None) -> None:
+    def fail(self, code: str, times: int = 1, path: str | None = None, *, after: bool = False) -> None:
         """Answer the next ``times`` REST calls (to paths containing ``path``) with ``code``
-        (a Marketo code, ``"500-html"`` for a non-JSON 500, or ``"http-413"``)."""
-        self._injected.append(_Injected(code, times, path))
+        (a Marketo code, ``"500-html"`` for a non-JSON 500, or ``"http-413"``). With
+        ``after`` the request is applied first and its answer replaced by the error."""
+        self._injected.append(_Injected(code, times, path, after))
+
+    def before(self, method: str, path: str, action: Callable[[], Any]) -> None:
+        """Run ``action`` once, just before the next ``method`` call to a path containing
+        ``path`` is handled (e.g. another integration creating the same program)."""
+        self._before.append((method, path, action))
 
     def revoke_tokens(self, code: str = "602") -> None:
         """Make every issued token invalid (``601``) or expired (``602``) server-side."""
@@ -245,7 +259,12 @@ class FakeMarketo:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             with self._lock:
-                injected = self._take_injected(path)
+                for hook in list(self._before):
+                    if hook[0] == method and hook[1] in path:
+                        self._before.remove(hook)
+                        hook[2]()
+                        break
+                injected, after = self._take_injected(path)
                 if injected == "500-html":
                     call.code = "500"
                     return _respond(
@@ -256,8 +275,10 @@ class FakeMarketo:
                     call.code = status
                     return _respond(start_response, f"{status} Error", b"<html>error</html>", "text/html")
                 try:
-                    self._admit(call, injected)
+                    self._admit(call, None if after else injected)
                     result, warnings = self._route(call)
+                    if after and injected:
+                        raise MarketoError(injected, f"injected error {injected} (request applied)")
                 except MarketoError as exc:
                     call.code = exc.code
                     return _respond(start_response, "200 OK", self._envelope(errors=[exc]))
@@ -266,12 +287,12 @@ class FakeMarketo:
             with self._lock:
                 self.in_flight -= 1
 
-    def _take_injected(self, path: str) -> str | None:
+    def _take_injected(self, path: str) -> tuple[str | None, bool]:
         for item in self._injected:
             if item.times > 0 and (item.path is None or item.path in path):
                 item.times -= 1
-                return item.code
-        return None
+                return item.code, item.after
+        return None, False
 
     def _envelope(
         self,
@@ -404,13 +425,20 @@ class FakeMarketo:
         name = self.programs[folder_id]["name"] if kind == "Program" else self.folders[folder_id]["name"]
         return {"type": kind, "value": folder_id, "folderName": name}
 
+    def _named(self, records: Iterable[dict[str, Any]], name: str | None) -> list[dict[str, Any]]:
+        """The records called ``name`` (with :attr:`loose_names`, near matches first)."""
+        exact = [r for r in records if r["name"] == name]
+        if not self.loose_names or not name:
+            return exact
+        near = [r for r in records if name.lower() in r["name"].lower() and r["name"] != name]
+        return near + exact
+
     # folders, channels
     def folder_by_name(self, call: Call) -> list[dict[str, Any]]:
         name = self._q(call, "name", True)
         return [
             {"id": f["id"], "name": f["name"], "folderType": f["folderType"], "isSystem": False}
-            for f in self.folders.values()
-            if f["name"] == name
+            for f in self._named(self.folders.values(), name)
         ]
 
     def list_channels(self, call: Call) -> list[dict[str, Any]]:
@@ -421,7 +449,7 @@ class FakeMarketo:
     # programs
     def program_by_name(self, call: Call) -> list[dict[str, Any]]:
         name = self._q(call, "name", True)
-        return [p for p in self.programs.values() if p["name"] == name]
+        return self._named(self.programs.values(), name)
 
     def get_program(self, call: Call, program_id: str) -> list[dict[str, Any]]:
         program = self.programs.get(int(program_id))
@@ -650,6 +678,8 @@ class FakeMarketo:
         template = self.lp_templates.get(int(self._f(call, "template", True) or 0))
         if template is None:
             raise MarketoError("702", "Template not found")
+        if any(p["name"] == name and p["folder"]["value"] == folder_id for p in self.landing_pages.values()):
+            raise MarketoError("709", "Landing page name already in use")
         page_id = next(self._ids)
         self.landing_pages[page_id] = {
             "id": page_id,

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from marketing_platform.errors import ContentRejected
+from marketing_platform.errors import ContentRejected, PlatformUnavailable
 from marketing_platform.models import CampaignSpec, Content, Cost
 
-from .fake_marketo import FakeMarketo
+from .fake_marketo import Call, FakeMarketo
 
 
 def spec(**extra: object) -> CampaignSpec:
@@ -103,3 +103,98 @@ def test_710_from_marketo_is_actionable(platform, fake: FakeMarketo) -> None:
     assert info.value.code == "710"
     assert info.value.request_id
     assert "create it in Marketo or set MARKETO_PROGRAM_FOLDER" in (info.value.hint or "")
+
+
+def _other_integration_creates(fake: FakeMarketo, name: str) -> None:
+    fake.create_program(
+        Call(
+            "POST",
+            "",
+            {},
+            {
+                "name": name,
+                "folder": json.dumps({"id": fake.folder_id("Marketing Activities"), "type": "Folder"}),
+                "type": "Default",
+                "channel": "Content Syndication",
+            },
+            {},
+            {},
+            "application/x-www-form-urlencoded",
+            0.0,
+        )
+    )
+
+
+def test_program_created_concurrently_is_reused(platform, fake: FakeMarketo) -> None:
+    # Another activation creates the program between our lookup and our create: its 709
+    # "name already in use" is answered by finding the program, not a ContentRejected.
+    fake.before("POST", "/programs.json", lambda: _other_integration_creates(fake, "Spring Launch 2026"))
+
+    response = platform.create_campaign(spec())
+
+    assert len(fake.programs) == 1
+    assert response.reused is True
+    assert response.external_id == f"program:{next(iter(fake.programs))}"
+    assert any("already existed" in w for w in response.warnings)
+
+
+def test_program_709_for_another_reason_is_still_rejected(platform, fake: FakeMarketo) -> None:
+    fake.fail("709", path="/programs.json")
+    with pytest.raises(ContentRejected) as info:
+        platform.create_campaign(spec())
+    assert info.value.code == "709"
+    assert not fake.programs
+
+
+@pytest.mark.parametrize("code", ["604", "713", "719"])
+def test_create_answered_after_commit_is_not_repeated(platform, fake: FakeMarketo, code: str) -> None:
+    # 604/713/719 may follow an applied create: not sent again; a replay reuses the program.
+    fake.fail(code, path="/programs.json", after=True)
+
+    with pytest.raises(PlatformUnavailable) as info:
+        platform.create_campaign(spec())
+
+    assert info.value.retryable is False
+    assert info.value.code == code
+    assert sum(c.path.endswith("/programs.json") for c in fake.calls) == 1
+    replay = platform.create_campaign(spec())
+    assert replay.reused is True
+    assert len(fake.programs) == 1
+
+
+@pytest.mark.parametrize("code", ["608", "606", "615"])
+def test_create_refused_before_applying_is_retried(platform, fake: FakeMarketo, code: str) -> None:
+    fake.fail(code, path="/programs.json")
+
+    response = platform.create_campaign(spec())
+
+    assert response.reused is False
+    assert len(fake.programs) == 1
+    assert sum(c.path.endswith("/programs.json") for c in fake.calls) == 2
+
+
+def test_604_on_a_lookup_is_retried(platform, fake: FakeMarketo) -> None:
+    fake.fail("604", path="/program/byName.json")
+    platform.create_campaign(spec())
+    assert len(fake.programs) == 1
+
+
+def test_near_match_is_never_reused(platform, fake: FakeMarketo) -> None:
+    # A byName search answering a differently named program first: not taken for ours.
+    other = platform.create_campaign(spec(name="Spring Launch 2026 (copy)"))
+    fake.loose_names = True
+
+    assert platform.find_campaign("Spring Launch 2026") is None
+    response = platform.create_campaign(spec())
+
+    assert response.reused is False
+    assert response.external_id != other.external_id
+    assert len(fake.programs) == 2
+
+
+def test_folder_near_match_is_not_found(platform, fake: FakeMarketo) -> None:
+    fake.loose_names = True
+    with pytest.raises(ContentRejected) as info:
+        platform.create_campaign(spec(folder="Marketing"))
+    assert info.value.code == "710"
+    assert not fake.programs

@@ -39,6 +39,29 @@ def test_plan_shows_requests_without_secrets(platform, fake: FakeMarketo) -> Non
     assert json.loads(create["form"]["tags"]) == [{"tagType": "Region", "tagValue": "EMEA"}]
     assert "<resolved at run time: id of folder 'Marketing Activities'>" in create["form"]["folder"]
     assert any("<resolved at run time" in s["path"] for s in steps)
+    create_email = next(s for s in steps if s["operation"] == "create_email")
+    assert create_email["form"]["name"] == content.id == "news"
+    find_email = next(s for s in steps if s["operation"] == "find_email")
+    assert find_email["params"]["name"] == "news"
+
+
+def test_template_created_concurrently_is_reused(platform, fake: FakeMarketo) -> None:
+    # Another user creates the template between our lookup and our create: its 709 is
+    # answered by returning that template (reused), not a ContentRejected.
+    fake.before(
+        "POST", "/emailTemplates.json", lambda: fake.add_email_template("Promo", TEMPLATE_HTML, "draft")
+    )
+
+    template = platform.create_email_template("Promo", TEMPLATE_HTML)
+
+    assert template.reused is True
+    assert [t["name"] for t in fake.email_templates.values()].count("Promo") == 1
+    assert template.id == next(t["id"] for t in fake.email_templates.values() if t["name"] == "Promo")
+
+
+def test_existing_template_is_reported_reused(platform, fake: FakeMarketo) -> None:
+    assert platform.create_email_template("Monthly Newsletter", TEMPLATE_HTML).reused is True
+    assert not any(c.method == "POST" for c in fake.rest_calls())
 
 
 def test_cli_templates(platform, fake: FakeMarketo, tmp_path: Path) -> None:

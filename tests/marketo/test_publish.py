@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from marketing_platform.errors import ContentRejected, NotFound
+from marketing_platform.errors import ContentRejected, NotFound, PlatformUnavailable
 from marketing_platform.models import Content
 
-from .fake_marketo import FakeMarketo
+from .fake_marketo import Call, FakeMarketo
 
 
 def email_content(**extra: object) -> Content:
@@ -78,10 +80,162 @@ def test_replay_finds_the_approved_email(platform, fake: FakeMarketo) -> None:
     assert len(fake.emails) == 1
 
 
-def test_unknown_template_is_not_found(platform) -> None:
-    with pytest.raises(NotFound) as info:
+def test_unknown_email_template_is_a_content_error(platform) -> None:
+    # A name from the content file that does not exist: ContentRejected, so no fallback
+    # platform is tried (NotFound would be).
+    with pytest.raises(ContentRejected) as info:
         platform.publish_content(email_content(email={"template": "Nope", "subject": "s"}))
+    assert not isinstance(info.value, NotFound)
     assert "templates create" in (info.value.hint or "")
+    assert [p.field for p in info.value.problems] == ["email.template"]
+
+
+def test_draft_only_email_template_is_a_content_error(platform, fake: FakeMarketo) -> None:
+    fake.add_email_template("Draft Only", "<html></html>", status="draft")
+    with pytest.raises(ContentRejected) as info:
+        platform.publish_content(email_content(email={"template": "Draft Only", "subject": "s"}))
+    assert "--approve" in (info.value.hint or "")
+
+
+def test_unknown_landing_page_template_is_a_content_error(platform) -> None:
+    content = Content(kind="landing_page", title="P", body="<p>x</p>", landing_page={"template": "Nope"})
+    with pytest.raises(ContentRejected) as info:
+        platform.publish_content(content)
+    assert not isinstance(info.value, NotFound)
+    assert [p.field for p in info.value.problems] == ["landing_page.template"]
+
+
+def test_two_contents_with_one_title_get_two_emails(platform, fake: FakeMarketo) -> None:
+    # The email's name is the content id, not the title: a second content with the same
+    # title in the same program is its own email with its own body.
+    january = email_content(id="update-2026-01", title="Monthly update", body="<p>January</p>")
+    february = email_content(id="update-2026-02", title="Monthly update", body="<p>February</p>")
+    campaign = platform.create_campaign(platform.marketo_mapper.campaign_spec(january))
+
+    assert platform.find_content(february, campaign) is None
+    first = platform.publish_content(january, campaign=campaign)
+    assert platform.find_content(february, campaign) is None
+    second = platform.publish_content(february, campaign=campaign)
+
+    assert first.external_id != second.external_id
+    assert second.metadata["reused"] is False
+    bodies = {
+        e["name"]: next(s["value"] for s in e["sections"] if s["htmlId"] == "main")
+        for e in fake.emails.values()
+    }
+    assert bodies == {"update-2026-01": "<p>January</p>", "update-2026-02": "<p>February</p>"}
+    found = platform.find_content(february, campaign)
+    assert found is not None
+    assert found.external_id == second.external_id
+
+
+def test_two_landing_pages_with_one_title(platform, fake: FakeMarketo) -> None:
+    def page(cid: str, body: str) -> Content:
+        return Content(
+            id=cid,
+            kind="landing_page",
+            title="Offer",
+            body=body,
+            campaign={"name": "Offers"},
+            landing_page={"template": "Basic Page"},
+        )
+
+    first = platform.publish_content(page("offer-a", "<p>A</p>"))
+    second = platform.publish_content(page("offer-b", "<p>B</p>"))
+
+    assert first.external_id != second.external_id
+    assert sorted(p["name"] for p in fake.landing_pages.values()) == ["offer-a", "offer-b"]
+    assert fake.landing_pages[second.metadata["id"]]["sections"][0]["content"]["value"] == "<p>B</p>"
+
+
+def test_name_overrides_are_kept(platform, fake: FakeMarketo) -> None:
+    response = platform.publish_content(email_content(marketo={"email_name": "Custom name"}))
+    assert fake.emails[response.metadata["id"]]["name"] == "Custom name"
+
+
+def test_email_created_concurrently_is_reused(platform, fake: FakeMarketo) -> None:
+    # Between our lookup and our create, another run creates the email: the 709 "name in
+    # use" is answered by finding that email and filling it, not by a ContentRejected.
+    content = email_content()
+    campaign = platform.create_campaign(platform.marketo_mapper.campaign_spec(content))
+    template_id = next(iter(fake.email_templates))
+
+    def other_run() -> None:
+        fake.create_email(
+            _form_call(
+                {
+                    "name": content.id,
+                    "folder": json.dumps({"id": campaign.metadata["id"], "type": "Program"}),
+                    "template": str(template_id),
+                }
+            )
+        )
+
+    fake.before("POST", "/emails.json", other_run)
+    response = platform.publish_content(content, campaign=campaign)
+
+    assert len(fake.emails) == 1
+    email = fake.emails[response.metadata["id"]]
+    assert email["status"] == "approved"
+    assert email["sections"][0]["value"] == "<h1>News</h1><p>Hello</p>"
+    assert response.metadata["reused"] is True
+    assert any("already existed" in w for w in response.warnings)
+
+
+def test_landing_page_created_concurrently_is_reused(platform, fake: FakeMarketo) -> None:
+    content = Content(
+        id="spring-offer",
+        kind="landing_page",
+        title="Spring",
+        body="<p>Offer</p>",
+        landing_page={"template": "Basic Page"},
+    )
+    campaign = platform.create_campaign(platform.marketo_mapper.campaign_spec(content))
+    template_id = next(iter(fake.lp_templates))
+    fake.before(
+        "POST",
+        "/landingPages.json",
+        lambda: fake.create_lp(
+            _form_call(
+                {
+                    "name": "spring-offer",
+                    "folder": json.dumps({"id": campaign.metadata["id"], "type": "Program"}),
+                    "template": str(template_id),
+                }
+            )
+        ),
+    )
+    response = platform.publish_content(content, campaign=campaign)
+
+    assert len(fake.landing_pages) == 1
+    assert fake.landing_pages[response.metadata["id"]]["status"] == "approved"
+    assert response.metadata["reused"] is True
+
+
+def test_email_709_for_another_reason_is_still_rejected(platform, fake: FakeMarketo) -> None:
+    fake.fail("709", path="/emails.json")
+    with pytest.raises(ContentRejected) as info:
+        platform.publish_content(email_content())
+    assert info.value.code == "709"
+
+
+def test_email_create_answered_604_after_commit_is_not_repeated(platform, fake: FakeMarketo) -> None:
+    # 604 may come after Marketo created the email: the create is not sent again (it
+    # would get 709); the run fails retryably-by-replay and a replay finds the email.
+    content = email_content()
+    fake.fail("604", path="/emails.json", after=True)
+    with pytest.raises(PlatformUnavailable) as info:
+        platform.publish_content(content)
+    assert info.value.retryable is False
+    assert sum(c.path.endswith("/emails.json") for c in fake.calls) == 1
+
+    response = platform.publish_content(content)
+    assert len(fake.emails) == 1
+    assert fake.emails[response.metadata["id"]]["status"] == "approved"
+
+
+def _form_call(form: dict[str, str]) -> Call:
+    return Call("POST", "", {}, form, {}, {}, "application/x-www-form-urlencoded", 0.0)
 
 
 def test_709_on_approve_is_actionable(platform, fake: FakeMarketo) -> None:

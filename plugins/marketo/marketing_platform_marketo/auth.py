@@ -169,11 +169,6 @@ class MarketoTokenProvider:
             if cached is not None and (used is None or cached.value == used):
                 del _cache[self._key]
 
-    def expires_in(self) -> float | None:
-        """Seconds the cached token has left (None when none is cached)."""
-        cached = _cache.get(self._key)
-        return None if cached is None else max(0.0, cached.expires_at - self._clock())
-
     def _fetch(self) -> _Token:
         value, expires_in = self._request()
         if expires_in < self.min_life:

@@ -10,6 +10,11 @@ Contract:
 * Non-JSON bodies, 5xx, 413 and 414 are mapped here; network errors and timeouts are
   mapped by PlatformHTTP. 5xx are retried except on a create that may have reached
   Marketo (replay then finds the object by name instead of creating it twice).
+* 604 (timed out), 713 (transient error) and 719 (lock wait timeout) may come after
+  Marketo applied the request, so on a non-idempotent POST (a create, an approval) they
+  are marked ``after_send``: PlatformHTTP does not repeat such a request, and a replay
+  finds the object by name. 608, 606 and 615 mean nothing was applied and stay
+  retryable everywhere.
 * Form values are sent as strings; anything that is not a string (folder objects,
   costs, tags, booleans, ids) is JSON-encoded, which is what Marketo parses.
 """
@@ -33,12 +38,14 @@ from marketing_platform.errors import (
     Problem,
     RateLimitError,
 )
-from marketing_platform.http import PlatformHTTP, json_body
+from marketing_platform.http import PlatformHTTP, after_send, json_body
 from marketing_platform.redaction import redact
 
 from .errors import PLATFORM, first_error
 
 ASSET = "/rest/asset/v1"
+#: Codes that may be answered after Marketo applied the request.
+MAY_HAVE_APPLIED = frozenset({"604", "713", "719"})
 Files = Callable[[], Any]
 
 
@@ -137,9 +144,12 @@ def make_parser(
         request_id = body.get("requestId")
         request_id = str(request_id) if request_id is not None else None
         if body.get("success") is not True:
-            raise first_error(
+            error = first_error(
                 body.get("errors"), request_id=request_id, hints=hints, window_seconds=window_seconds
             )
+            if not idempotent and error.code in MAY_HAVE_APPLIED:
+                after_send(error)
+            raise error
         result = body.get("result") or []
         records = [r for r in result if isinstance(r, dict)] if isinstance(result, list) else []
         skipped = [r for r in records if r.get("status") == "skipped"]

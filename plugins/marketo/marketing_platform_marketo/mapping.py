@@ -83,12 +83,6 @@ def program_form(spec: CampaignSpec, *, folder_id: Any, program_type: str, chann
     return form
 
 
-def program_type_for(content_kind: ContentKind | None, spec: CampaignSpec) -> str:
-    if spec.program_type:
-        return spec.program_type
-    return DEFAULT_PROGRAM_TYPE.get(content_kind or ContentKind.LANDING_PAGE, "Default")
-
-
 def tokens_for(content: Content, image_url: str | None = None) -> list[dict[str, Any]]:
     """Program ``my.`` tokens: title, summary, URL, featured image, plus ``marketo.tokens``."""
     tokens: list[dict[str, Any]] = [{"name": MY_TITLE, "type": "text", "value": content.title}]
@@ -149,11 +143,18 @@ def landing_page_section_form(content: Content, section_type: str) -> dict[str, 
 
 
 def email_name(content: Content) -> str:
-    return str(content.options_for("marketo").get("email_name") or content.title)
+    """The email's name in its program: ``marketo.email_name``, else the content id.
+
+    The name is how a replay finds the email again, so it must identify the *content*:
+    two pieces of content with the same title in one program get two emails. (The id is
+    at most 200 characters; Marketo allows 255.)"""
+    return str(content.options_for("marketo").get("email_name") or content.id)
 
 
 def landing_page_name(content: Content) -> str:
-    return str(content.options_for("marketo").get("landing_page_name") or content.title)
+    """The landing page's name in its program: ``marketo.landing_page_name``, else the
+    content id (unique per content, like :func:`email_name`)."""
+    return str(content.options_for("marketo").get("landing_page_name") or content.id)
 
 
 def _extra_tokens(content: Content) -> dict[str, Any]:

@@ -3,12 +3,18 @@
 * A campaign is a Marketo **program**, found by name first (``program/byName.json``)
   so a replay reuses it; its folder is resolved by name and its channel checked
   against ``channels.json``. Content title, summary and URL become ``my.`` tokens.
-* Email content becomes an email in the program, made from a named approved template,
-  its body written into the template's first editable section, then approved.
+* Email content becomes an email in the program, named after the content id (so two
+  contents with one title are two emails), made from a named approved template, its
+  body written into the template's first editable section, then approved.
   Landing pages likewise. Event content is an Event program (plus a landing page when
   ``landing_page.template`` is given).
 * Assets become Design Studio files (multipart, real file name and Content-Type).
 * Email templates can be listed, created and approved (also ``mplat marketo templates``).
+
+A create answered 709 because the name is in use (an earlier attempt whose answer was
+lost, or a concurrent activation) reuses the object found by name, with a warning.
+Names from the content file that do not exist (folder, channel, template, section) are
+ContentRejected, never NotFound, so no fallback platform is tried for a content error.
 
 External ids are self-describing refs: ``program:1001``, ``email:2001``,
 ``landingPage:3001``, ``file:4001``, ``emailTemplate:5001`` (the bare number is in
@@ -17,11 +23,12 @@ External ids are self-describing refs: ``program:1001``, ``email:2001``,
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import click
 
@@ -48,6 +55,9 @@ from .client import Envelope, MarketoClient
 from .errors import PLATFORM
 from .settings import MarketoSettings
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 _APPROVE_HINT = (
     "approve requires a draft: the asset may be approved already, or its draft is incomplete "
     "(check it in Marketo, then replay)"
@@ -63,9 +73,11 @@ class EmailTemplate:
     status: str | None = None
     url: str | None = None
     folder: str | None = None
+    #: True when the template existed already and was returned instead of created.
+    reused: bool = False
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> EmailTemplate:
+    def from_record(cls, record: dict[str, Any], *, reused: bool = False) -> EmailTemplate:
         folder = record.get("folder")
         folder_name = folder.get("folderName") if isinstance(folder, dict) else None
         return cls(
@@ -74,6 +86,7 @@ class EmailTemplate:
             record.get("status"),
             record.get("url"),
             folder_name,
+            reused,
         )
 
 
@@ -223,16 +236,18 @@ class MarketoPlatform(MarketingPlatform):
         params: dict[str, Any] = {"name": name}
         if status:
             params["status"] = status
-        record = self.client.find("/emailTemplate/byName.json", params).first
+        record = _pick_by_name(self.client.find("/emailTemplate/byName.json", params).result, name)
         return EmailTemplate.from_record(record) if record else None
 
     def _email_template_id(self, name: str) -> int:
         template = self.find_email_template(name)
         if template is None:
-            raise NotFound(
+            # A name from the content file: a content error (no fallback platform helps).
+            raise ContentRejected(
                 f"approved email template {name!r} not found",
                 platform=PLATFORM,
                 code="template",
+                problems=[Problem("email.template", f"no approved email template named {name!r}")],
                 hint="create and approve it "
                 f"(mplat marketo templates create {name!r} --file T.html --approve) "
                 "or fix email.template",
@@ -240,12 +255,15 @@ class MarketoPlatform(MarketingPlatform):
         return template.id
 
     def _landing_page_template_id(self, name: str) -> int:
-        record = self.client.find("/landingPageTemplate/byName.json", {"name": name}).first
+        found = self.client.find("/landingPageTemplate/byName.json", {"name": name})
+        record = _pick_by_name(found.result, name)
         if record is None:
-            raise NotFound(
+            raise ContentRejected(
                 f"landing page template {name!r} not found",
                 platform=PLATFORM,
                 code="template",
+                request_id=found.request_id,
+                problems=[Problem("landing_page.template", f"no landing page template named {name!r}")],
                 hint="create and approve it in Marketo Design Studio, or fix landing_page.template",
             )
         return _record_id(record)
@@ -274,20 +292,28 @@ class MarketoPlatform(MarketingPlatform):
         channel, warnings = self.resolve_channel(program_type, campaign.channel)
         form = m.program_form(campaign, folder_id=folder_id, program_type=program_type, channel=channel)
         hint = f"folder {folder_name!r} not found; create it in Marketo or set MARKETO_PROGRAM_FOLDER"
-        created = self.client.post_form(
-            "/programs.json", self.transform("create_program", form), hints={"710": hint, "711": hint}
-        )
+        try:
+            created = self.client.post_form(
+                "/programs.json", self.transform("create_program", form), hints={"710": hint, "711": hint}
+            )
+        except ContentRejected as exc:
+            # An earlier attempt whose answer was lost, or a concurrent activation, created it.
+            existing = _existing_after_709(exc, lambda: self.find_campaign(campaign.name))
+            return existing.model_copy(
+                update={"warnings": [*warnings, _taken_warning("program", campaign.name)]}
+            )
         record = _required(created)
         return _program_response(record, reused=False, request_id=created.request_id, warnings=warnings)
 
     def _write_tokens(self, program_id: int, content: Content, assets: AssetsResponse | None) -> list[str]:
-        for token in m.tokens_for(content, _featured_url(assets)):
+        tokens = m.tokens_for(content, _featured_url(assets))
+        for token in tokens:
             self.client.post_form(
                 f"/folder/{program_id}/tokens.json",
                 self.transform("create_token", m.token_form(token)),
                 idempotent=True,
             )
-        return [f"{{{{my.{t['name']}}}}}" for t in m.tokens_for(content, _featured_url(assets))]
+        return [f"{{{{my.{t['name']}}}}}" for t in tokens]
 
     # ------------------------------------------------------------------ content
     def publish_content(
@@ -366,12 +392,21 @@ class MarketoPlatform(MarketingPlatform):
         assert content.email is not None
         assert content.email.template is not None
         template_id = self._email_template_id(content.email.template)
-        record = self._find_email(m.email_name(content), program_id)
+        name = m.email_name(content)
+        record = self._find_email(name, program_id)
+        warnings: list[str] = []
         if record is None:
             form = m.email_form(content, program_id=program_id, template_id=template_id)
-            record = _required(self.client.post_form("/emails.json", self.transform("create_email", form)))
-        elif record.get("status") == "approved":
-            return _content_response("email", record, content, reused=True)
+            try:
+                record = _required(
+                    self.client.post_form("/emails.json", self.transform("create_email", form))
+                )
+            except ContentRejected as exc:
+                record = _existing_after_709(exc, lambda: self._find_email(name, program_id))
+                warnings.append(_taken_warning("email", name))
+        if record.get("status") == "approved":
+            response = _content_response("email", record, content, reused=True)
+            return response.model_copy(update={"warnings": warnings})
         email_id = _record_id(record)
         sections = self.client.get(f"/email/{email_id}/content.json").result
         html_id = _email_section(sections, content.options_for("marketo").get("section"))
@@ -387,23 +422,33 @@ class MarketoPlatform(MarketingPlatform):
             )
             record = {**record, **(approved.first or {}), "status": "approved"}
             status = "approved"
-        response = _content_response("email", {**record, "status": status}, content, reused=False)
+        response = _content_response("email", {**record, "status": status}, content, reused=bool(warnings))
         return response.model_copy(
-            update={"metadata": {**response.metadata, "template_id": template_id, "section": html_id}}
+            update={
+                "metadata": {**response.metadata, "template_id": template_id, "section": html_id},
+                "warnings": warnings,
+            }
         )
 
     def _publish_landing_page(self, content: Content, program_id: int) -> PublishResponse:
         assert content.landing_page is not None
         assert content.landing_page.template is not None
         template_id = self._landing_page_template_id(content.landing_page.template)
-        record = self._find_landing_page(m.landing_page_name(content), program_id)
+        name = m.landing_page_name(content)
+        record = self._find_landing_page(name, program_id)
+        warnings: list[str] = []
         if record is None:
             form = m.landing_page_form(content, program_id=program_id, template_id=template_id)
-            record = _required(
-                self.client.post_form("/landingPages.json", self.transform("create_landing_page", form))
-            )
-        elif record.get("status") == "approved":
-            return _content_response("landingPage", record, content, reused=True)
+            try:
+                record = _required(
+                    self.client.post_form("/landingPages.json", self.transform("create_landing_page", form))
+                )
+            except ContentRejected as exc:
+                record = _existing_after_709(exc, lambda: self._find_landing_page(name, program_id))
+                warnings.append(_taken_warning("landing page", name))
+        if record.get("status") == "approved":
+            response = _content_response("landingPage", record, content, reused=True)
+            return response.model_copy(update={"warnings": warnings})
         page_id = _record_id(record)
         sections = self.client.get(f"/landingPage/{page_id}/content.json").result
         section_id, section_type = _landing_page_section(
@@ -418,9 +463,14 @@ class MarketoPlatform(MarketingPlatform):
         if self.marketo_settings.approve:
             self.client.post_form(f"/landingPage/{page_id}/approveDraft.json", hints={"709": _APPROVE_HINT})
             status = "approved"
-        response = _content_response("landingPage", {**record, "status": status}, content, reused=False)
+        response = _content_response(
+            "landingPage", {**record, "status": status}, content, reused=bool(warnings)
+        )
         return response.model_copy(
-            update={"metadata": {**response.metadata, "template_id": template_id, "section": section_id}}
+            update={
+                "metadata": {**response.metadata, "template_id": template_id, "section": section_id},
+                "warnings": warnings,
+            }
         )
 
     # ------------------------------------------------------------------ files
@@ -444,7 +494,8 @@ class MarketoPlatform(MarketingPlatform):
             except ContentRejected as exc:
                 if exc.code != "709" or not settings.insert_only:
                     raise
-                existing = self.client.find("/file/byName.json", {"name": fields["name"]}).first
+                found = self.client.find("/file/byName.json", {"name": fields["name"]})
+                existing = _pick_by_name(found.result, fields["name"])
                 if existing is None:
                     raise
                 record = existing
@@ -499,7 +550,7 @@ class MarketoPlatform(MarketingPlatform):
         name is returned instead (idempotent)."""
         existing = self.find_email_template(name, status=None)
         if existing is not None:
-            return existing
+            return replace(existing, reused=True)
         folder_name = folder or self.marketo_settings.template_folder
         folder_id = self.resolve_folder(folder_name, setting="MARKETO_TEMPLATE_FOLDER", field="folder")
         fields = {"name": name, "folder": m.folder_ref(folder_id), "description": description}
@@ -507,15 +558,20 @@ class MarketoPlatform(MarketingPlatform):
             html.read_bytes() if isinstance(html, Path) else html.encode() if isinstance(html, str) else html
         )
         filename = html.name if isinstance(html, Path) else f"{_safe_filename(name)}.html"
-        envelope = self.client.post_multipart(
-            "/emailTemplates.json",
-            self.transform("create_email_template", fields),
-            lambda: {"content": (filename, payload, "text/html")},
-            hints={
-                "710": f"folder {folder_name!r} not found; "
-                "create it in Marketo or set MARKETO_TEMPLATE_FOLDER"
-            },
-        )
+        try:
+            envelope = self.client.post_multipart(
+                "/emailTemplates.json",
+                self.transform("create_email_template", fields),
+                lambda: {"content": (filename, payload, "text/html")},
+                hints={
+                    "710": f"folder {folder_name!r} not found; "
+                    "create it in Marketo or set MARKETO_TEMPLATE_FOLDER"
+                },
+            )
+        except ContentRejected as exc:
+            template = _existing_after_709(exc, lambda: self.find_email_template(name, status=None))
+            log.warning("%s", _taken_warning("email template", name))
+            return replace(template, reused=True)
         return EmailTemplate.from_record(_required(envelope))
 
     def approve_email_template(self, ref: str | int) -> EmailTemplate:
@@ -645,10 +701,31 @@ def _required(envelope: Envelope) -> dict[str, Any]:
 
 
 def _pick_by_name(records: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """The record named exactly ``name``; None when there is none (a search may return
+    near matches, which must never be reused in its place)."""
     for record in records:
         if record.get("name") == name:
             return record
-    return records[0] if records else None
+    return None
+
+
+def _existing_after_709(exc: ContentRejected, lookup: Callable[[], T | None]) -> T:
+    """After a create answered 709 (the name is in use: an earlier attempt whose answer
+    was lost, or a concurrent activation, created it), the object found by ``lookup``;
+    re-raises ``exc`` when it is another error or nothing of that name exists."""
+    if exc.code != "709":
+        raise exc
+    found = lookup()
+    if found is None:
+        raise exc
+    return found
+
+
+def _taken_warning(kind: str, name: str) -> str:
+    return (
+        f"{kind} {name!r} already existed when it was created (an earlier attempt or a concurrent "
+        "activation made it); reused it"
+    )
 
 
 def _program_response(
