@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from slugify import slugify
 
 from marketing_platform.activation import Activator
 from marketing_platform.log import ActivationLog, ActivationRecord
@@ -153,8 +154,11 @@ class MarketoRig:
     def programs(self, name: str) -> list[dict[str, Any]]:
         return [p for p in self.fake.programs.values() if p["name"] == name]
 
-    def emails(self, name: str) -> list[dict[str, Any]]:
-        return [e for e in self.fake.emails.values() if e["name"] == name]
+    def emails(self, title: str) -> list[dict[str, Any]]:
+        """Emails made for the content titled ``title`` (the adapter names an email after
+        its content's id, which defaults to the slug of the title)."""
+        names = {title, slugify(title)}
+        return [e for e in self.fake.emails.values() if e["name"] in names]
 
     def files(self, name: str) -> list[dict[str, Any]]:
         return [f for f in self.fake.files.values() if f["name"] == name]

@@ -196,13 +196,13 @@ def test_any_valid_content_is_accepted_by_fake_marketo(data: dict[str, Any]) -> 
     assert fake.tokens[program["id"]]["Content Title"]["value"] == content.title
     if content.kind.value == "email":
         (email,) = fake.emails.values()
-        assert email["name"] == content.title
+        assert email["name"] == content.id  # named after the content, not its title
         assert email["subject"]["value"] == content.email.subject  # type: ignore[union-attr]
         assert email["status"] == "approved"
         assert published.external_id == f"email:{email['id']}"
     elif content.landing_page is not None:
         (page,) = fake.landing_pages.values()
-        assert page["name"] == content.title
+        assert page["name"] == content.id
         assert page["status"] == "approved"
         assert page["sections"][0]["content"]["value"] == content.body
     else:
