@@ -164,6 +164,7 @@ class FakeHubSpot:
             ("POST", re.compile(r"/cms/v3/blogs/posts/schedule"), self._schedule_post),
             ("GET", re.compile(r"/cms/v3/blogs/posts/([^/]+)"), self._get_post),
             ("POST", re.compile(r"/cms/v3/blogs/posts/([^/]+)/draft/push-live"), self._push_live),
+            ("GET", re.compile(r"/marketing/v3/emails/?"), self._list_emails),
             ("POST", re.compile(r"/marketing/v3/emails"), self._create_email),
             ("GET", re.compile(r"/marketing/v3/emails/([^/]+)"), self._get_email),
             ("POST", re.compile(r"/marketing/v3/emails/([^/]+)/publish"), self._publish_email),
@@ -514,13 +515,10 @@ class FakeHubSpot:
         return 201, tag
 
     def _list_posts(self, call: Call) -> tuple[int, Json]:
-        name, group = call.query.get("name"), call.query.get("contentGroupId")
-        results = [
-            p
-            for p in self.posts.values()
-            if (name is None or p["name"] == name) and (group is None or p["contentGroupId"] == group)
-        ]
-        return 200, {"total": len(results), "results": results}
+        """Filters as HubSpot's CMS API takes them: ``prop=value`` / ``prop__eq=value``
+        (equal), ``prop__contains=value``; paged with ``limit`` and ``after``."""
+        results = [p for p in self.posts.values() if _matches(p, call.query)]
+        return 200, _page(results, call.query, default_limit=20)
 
     def _create_post(self, call: Call) -> tuple[int, Json]:
         body = self._body(call)
@@ -582,6 +580,14 @@ class FakeHubSpot:
         self.emails[email["id"]] = email
         self._associate(body.get("campaign"), "MARKETING_EMAIL", email["id"])
         return 201, email
+
+    def _list_emails(self, call: Call) -> tuple[int, Json]:
+        """All marketing emails (HubSpot has no name filter here), paged with ``limit`` and
+        ``after``; ``sort=-createdAt`` lists the newest first."""
+        results = list(self.emails.values())
+        if call.query.get("sort") == "-createdAt":
+            results.reverse()
+        return 200, _page(results, call.query, default_limit=10)
 
     def _email(self, email_id: str) -> Json:
         if email_id not in self.emails:
@@ -663,3 +669,28 @@ class FakeHubSpot:
         }
         self.files[file_id] = {**stored, "upload": upload, "form": dict(call.form)}
         return 201, stored
+
+
+_FILTERABLE = ("name", "slug", "contentGroupId", "state")
+
+
+def _matches(item: Json, query: dict[str, str]) -> bool:
+    for key, wanted in query.items():
+        prop, _, operator = key.partition("__")
+        if prop not in _FILTERABLE:
+            continue
+        value = str(item.get(prop) or "")
+        if operator in ("", "eq") and value != wanted:
+            return False
+        if operator == "contains" and wanted not in value:
+            return False
+    return True
+
+
+def _page(results: list[Json], query: dict[str, str], *, default_limit: int) -> Json:
+    start = int(query.get("after") or 0)
+    limit = min(int(query.get("limit") or default_limit), 100)
+    body: Json = {"total": len(results), "results": results[start : start + limit]}
+    if start + limit < len(results):
+        body["paging"] = {"next": {"after": str(start + limit)}}
+    return body

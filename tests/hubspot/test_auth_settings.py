@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
 from marketing_platform.errors import AuthenticationError, ConfigurationError
@@ -103,6 +106,38 @@ def test_oauth_refreshed_on_expired_authentication(make_adapter: AdapterFactory,
     assert _token_calls(fake) == 2
     statuses = [c.status for c in fake.calls_to("GET", "/marketing/v3/campaigns")]
     assert statuses == [200, 401, 200]
+
+
+class _HoldOldToken(httpx.BaseTransport):
+    """Holds every request that carries ``old`` until ``parties`` of them are in flight,
+    so all threads get HubSpot's 401 for the same token at once."""
+
+    def __init__(self, inner: httpx.BaseTransport, parties: int) -> None:
+        self.inner = inner
+        self.old: str | None = None
+        self.barrier = threading.Barrier(parties, timeout=10)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.old is not None and request.headers.get("Authorization") == f"Bearer {self.old}":
+            self.barrier.wait()
+        return self.inner.handle_request(request)
+
+
+def test_many_threads_with_the_same_expired_token_refresh_once(
+    make_adapter: AdapterFactory, fake: FakeHubSpot
+) -> None:
+    threads = 8
+    transport = _HoldOldToken(httpx.WSGITransport(app=fake), threads)
+    adapter = make_adapter(transport=transport, max_concurrent=threads, **OAUTH)
+    adapter.find_campaign("x")
+    (old,) = fake.access_tokens
+    transport.old = old
+    fake.expire_tokens()
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(lambda _: adapter.find_campaign("x"), range(threads)))
+    assert results == [None] * threads
+    assert len([c for c in fake.calls if c.status == 401]) == threads
+    assert _token_calls(fake) == 2  # the first grant and one refresh, not one per thread
 
 
 def test_private_token_expired_is_not_retried(make_adapter: AdapterFactory, fake: FakeHubSpot) -> None:

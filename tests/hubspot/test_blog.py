@@ -125,3 +125,24 @@ def test_replay_finishes_a_draft_instead_of_creating_a_second_post(
     assert len(fake.posts) == 1
     assert next(iter(fake.posts.values()))["state"] == "PUBLISHED"
     assert adapter.find_content(content, campaign) is not None
+
+
+def test_unknown_blog_named_in_the_content_is_content_rejected(
+    make_adapter: AdapterFactory, fake: FakeHubSpot
+) -> None:
+    fake.inject("POST", "/cms/v3/blogs/posts", 404, {"category": "OBJECT_NOT_FOUND", "message": "no blog"})
+    content = blog_post(campaign=None, topics=[], hubspot={"blog_id": "999", "blog_author_id": "42"})
+    with pytest.raises(ContentRejected) as caught:
+        make_adapter().publish_content(content)
+    assert [p.field for p in caught.value.problems] == ["hubspot.blog_id", "hubspot.blog_author_id"]
+    assert "999" in caught.value.message
+
+
+def test_unknown_blog_from_settings_is_a_configuration_error(
+    make_adapter: AdapterFactory, fake: FakeHubSpot
+) -> None:
+    from marketing_platform.errors import ConfigurationError
+
+    fake.inject("POST", "/cms/v3/blogs/posts", 404, {"category": "OBJECT_NOT_FOUND", "message": "no blog"})
+    with pytest.raises(ConfigurationError, match="HUBSPOT_BLOG_ID"):
+        make_adapter().publish_content(blog_post(campaign=None, topics=[]))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from marketing_platform.errors import NotFound, PermissionDenied
+from marketing_platform.errors import ContentRejected, PermissionDenied
 
 from .conftest import AdapterFactory, email
 from .fake_hubspot import FakeClock, FakeHubSpot
@@ -72,10 +72,12 @@ def test_same_reply_to_is_not_sent_as_custom_reply_to(
 def test_missing_list_without_create_missing_names_the_list(
     make_adapter: AdapterFactory, fake: FakeHubSpot
 ) -> None:
-    content = email(audience={"lists": ["VIP customers"], "create_missing": False})
-    with pytest.raises(NotFound, match="VIP customers") as caught:
+    content = email(audience={"lists": ["Newsletter subscribers", "VIP customers"], "create_missing": False})
+    _existing_list(fake, "Newsletter subscribers")
+    with pytest.raises(ContentRejected, match="VIP customers") as caught:
         make_adapter().publish_content(content)
     assert "create_missing" in str(caught.value.hint)
+    assert [p.field for p in caught.value.problems] == ["audience.lists[1]"]
     assert not fake.emails
     assert not fake.calls_to("POST", "/crm/v3/lists")
 
@@ -124,3 +126,12 @@ def test_replay_finds_the_email_through_the_campaign(make_adapter: AdapterFactor
     assert found is not None
     assert found.status == "published"
     assert len(fake.emails) == 1
+
+
+def test_unknown_template_is_content_rejected(make_adapter: AdapterFactory, fake: FakeHubSpot) -> None:
+    fake.inject(
+        "POST", "/marketing/v3/emails", 404, {"category": "OBJECT_NOT_FOUND", "message": "no template"}
+    )
+    with pytest.raises(ContentRejected) as caught:
+        make_adapter().publish_content(email(campaign=None, audience=None))
+    assert [p.field for p in caught.value.problems] == ["email.template"]

@@ -72,6 +72,37 @@ def test_injected_429_burst_honours_retry_after(
     assert all(3 <= s < 5 for s in clock.slept[-3:])
 
 
+def test_retry_after_of_a_minute_is_still_retried(
+    make_adapter: AdapterFactory, fake: FakeHubSpot, clock: FakeClock
+) -> None:
+    fake.send_retry_after = 60
+    fake.inject_rate_limit(times=1, method="POST", path="/marketing/v3/campaigns")
+    response = make_adapter().create_campaign(blog_post().campaign)  # type: ignore[arg-type]
+    assert response.external_id in fake.campaigns
+    assert [c.status for c in fake.calls_to("POST", "/marketing/v3/campaigns")] == [429, 201]
+    assert clock.slept  # waited (how long is the core's choice, up to the Retry-After)
+
+
+def test_retry_after_over_a_minute_fails_fast_with_a_hint(
+    make_adapter: AdapterFactory, fake: FakeHubSpot, clock: FakeClock
+) -> None:
+    fake.send_retry_after = 3600
+    fake.inject_rate_limit(times=1, method="POST", path="/marketing/v3/campaigns")
+    with pytest.raises(RateLimitError) as caught:
+        make_adapter().create_campaign(blog_post().campaign)  # type: ignore[arg-type]
+    error = caught.value
+    assert not error.retryable
+    assert "3600" in str(error.hint)
+    assert len(fake.calls_to("POST", "/marketing/v3/campaigns")) == 1
+    assert all(s < 60 for s in clock.slept)
+    capped = error_from_response(
+        _response(429, {"policyName": "TEN_SECONDLY_ROLLING"}, **{"Retry-After": "61"})
+    )
+    assert isinstance(capped, RateLimitError)
+    assert not capped.retryable
+    assert "61" in str(capped.hint)
+
+
 def test_daily_429_fails_fast(make_adapter: AdapterFactory, fake: FakeHubSpot, clock: FakeClock) -> None:
     fake.daily_exhausted = True
     with pytest.raises(RateLimitError) as caught:
@@ -136,6 +167,30 @@ def test_gateway_error_on_a_create_is_not_repeated(
         make_adapter().create_campaign(blog_post().campaign)  # type: ignore[arg-type]
     assert not caught.value.retryable
     assert len(fake.calls_to("POST", "/marketing/v3/campaigns")) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 504, 521])
+def test_gateway_error_on_an_idempotent_post_is_retried(
+    make_adapter: AdapterFactory, fake: FakeHubSpot, status: int
+) -> None:
+    fake.inject("POST", "/cms/v3/blogs/posts/", status, {"message": "gateway"}, times=2)  # push-live
+    result = make_adapter().publish_content(blog_post(campaign=None, topics=[]))
+    assert result.status == "published"
+    push = fake.calls_to("POST", r"/cms/v3/blogs/posts/.*/draft/push-live")
+    assert [c.status for c in push] == [status, status, 204]
+    assert len(fake.posts) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 504, 521])
+def test_gateway_errors_are_retryable_after_send_whatever_the_method(status: int) -> None:
+    for method in ("POST", "GET"):
+        error = error_from_response(_response(status, {"message": "gw"}, method=method))
+        assert isinstance(error, PlatformUnavailable)
+        assert error.retryable
+        assert getattr(error, "after_send", False) is True
+    busy = error_from_response(_response(503, {"message": "busy"}))
+    assert busy.retryable
+    assert not getattr(busy, "after_send", False)
 
 
 def test_5xx_gives_up_after_max_attempts(make_adapter: AdapterFactory, fake: FakeHubSpot) -> None:

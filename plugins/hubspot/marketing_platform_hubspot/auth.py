@@ -98,6 +98,7 @@ class OAuthRefresh:
         self._access: SecretStr | None = None
         self._expires_at = 0.0
         self._http: PlatformHTTP | None = None
+        self._used = threading.local()  # the access token this thread last sent
         self.refreshes = 0
 
     def bind(self, http: PlatformHTTP) -> None:
@@ -109,11 +110,17 @@ class OAuthRefresh:
             if self._access is None or self._clock() >= self._expires_at:
                 self._refresh()
             assert self._access is not None
-            return {"Authorization": f"Bearer {self._access.get_secret_value()}"}
+            token = self._access.get_secret_value()
+        self._used.token = token
+        return {"Authorization": f"Bearer {token}"}
 
     def invalidate(self) -> None:
+        """Forget the cached token if it is the one this thread sent (another thread may
+        have refreshed it already after the same 401: then keep the new one)."""
+        used = getattr(self._used, "token", None)
         with self._lock:
-            self._access = None
+            if self._access is not None and (used is None or self._access.get_secret_value() == used):
+                self._access = None
 
     def _refresh(self) -> None:
         if self._http is None:

@@ -28,12 +28,13 @@ from marketing_platform.errors import (
     RateLimitError,
     RateLimitScope,
 )
-from marketing_platform.http import TokenExpired
+from marketing_platform.http import TokenExpired, after_send
 from marketing_platform.redaction import redact
 
 PLATFORM = "hubspot"
-_SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _TEN_SECONDS = 10.0
+#: The longest ``Retry-After`` the adapter waits out; a longer one fails fast.
+MAX_RETRY_AFTER = 60.0
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,14 @@ ERROR_TABLE: Mapping[str | int, Rule] = {
     404: Rule(NotFound, "check the id in the content or settings"),
     409: Rule(Conflict, "an object of that name exists already; rename or reuse it"),
     429: Rule(RateLimitError, "HubSpot's rate limit was hit; lower HUBSPOT_RATE_LIMIT"),
+    500: Rule(PlatformUnavailable, "HubSpot failed to answer; it was retried, try again later", True),
     502: Rule(PlatformUnavailable, "HubSpot is briefly unavailable; it was retried, try again later", True),
     503: Rule(PlatformUnavailable, "HubSpot is briefly unavailable; it was retried, try again later", True),
     504: Rule(PlatformUnavailable, "HubSpot timed out; it was retried, try again later", True),
     521: Rule(PlatformUnavailable, "HubSpot is down; it was retried, try again later", True),
     # status classes (4xx / 5xx that none of the above name)
     4: Rule(ContentRejected, "HubSpot rejected the request"),
-    5: Rule(PlatformUnavailable, "HubSpot failed to answer; try again later"),
+    5: Rule(PlatformUnavailable, "HubSpot failed to answer; try again later", True),
 }
 
 #: What publishing a marketing email needs when HubSpot answers 403 without a scope.
@@ -161,6 +163,7 @@ def _category(body: Mapping[str, Any]) -> str | None:
 
 
 def _retry_after(response: httpx.Response) -> float:
+    """Seconds HubSpot asks to wait: ``Retry-After``, else its interval header, else 10 s."""
     for header, scale in (("Retry-After", 1.0), ("X-HubSpot-RateLimit-Interval-Milliseconds", 0.001)):
         value = response.headers.get(header)
         if value:
@@ -169,6 +172,16 @@ def _retry_after(response: httpx.Response) -> float:
             except ValueError:
                 continue
     return _TEN_SECONDS
+
+
+def _too_long_to_wait(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    spelled = " ".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n)
+    return (
+        f"HubSpot asked to wait {seconds:.0f} s (Retry-After), longer than the adapter waits "
+        f"({MAX_RETRY_AFTER:.0f} s): try again in {spelled or '0s'} (replay the activation then)"
+    )
 
 
 def error_from_response(
@@ -187,10 +200,6 @@ def error_from_response(
     policy = str(body.get("policyName")) if body.get("policyName") else None
     rule = _rule_for(status, category, policy)
     message = redact(str(body.get("message") or f"HubSpot answered HTTP {status}"))
-    try:
-        method = response.request.method
-    except RuntimeError:  # a Response built by hand has no request
-        method = "GET"
     common: dict[str, Any] = {
         "platform": PLATFORM,
         "code": policy or category or str(status),
@@ -202,6 +211,10 @@ def error_from_response(
     if rule.kind is RateLimitError:
         scope: RateLimitScope = "daily" if policy == "DAILY" else "window"
         retry_after = None if scope == "daily" else _retry_after(response)
+        if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+            # Fail fast rather than hold every caller (the budget pause is shared).
+            common.update(retryable=False, hint=_too_long_to_wait(retry_after))
+            retry_after = None
         return RateLimitError(message, scope=scope, retry_after=retry_after, **common)
     if rule.kind is ContentRejected:
         return ContentRejected(message, problems=_problems(body, message), **common)
@@ -220,9 +233,12 @@ def error_from_response(
         return PermissionDenied(message, **common)
     if rule.kind is AuthenticationError and category == "EXPIRED_AUTHENTICATION" and refreshable:
         return TokenExpired(message, **common)
-    if rule.kind is PlatformUnavailable and status != 503:
-        # A 500 or a gateway error (502/504/521) may come after HubSpot applied the change:
-        # repeat only what is safe to repeat; a create is looked up by name on replay.
-        # 503 means the request was not processed, so it is always retried.
-        common["retryable"] = method in _SAFE_METHODS
-    return rule.kind(message, **common)
+    error = rule.kind(message, **common)
+    if rule.kind is PlatformUnavailable and status >= 500 and status != 503:
+        # A 500 or a gateway error (502/504/521) may come after HubSpot applied the change.
+        # Retryable, but marked ``after_send``: PlatformHTTP repeats it only when the call
+        # is idempotent (reads, PUTs, push-live, schedule, publish); a create is not
+        # repeated blindly, and replay looks it up first. 503 means the request was not
+        # processed, so it is plainly retryable.
+        return after_send(error)
+    return error

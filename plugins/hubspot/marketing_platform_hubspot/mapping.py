@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 OPTION_KEYS = {
     "blog_id": "the blog (contentGroupId) to post to; default HUBSPOT_BLOG_ID",
     "blog_author_id": "the blog author id (blogAuthorId)",
-    "slug": "the post's slug; default the content id",
+    "slug": "the post's slug; default the content id (replay finds the post by it)",
+    "email_name": "the marketing email's internal name; default 'TITLE [CONTENT ID]' (replay finds "
+    "the email by it, so keep it unique)",
     "body_widget": "the email template's rich-text widget that receives the body",
     "publish_email": "false to leave the marketing email as a draft",
 }
@@ -134,6 +136,20 @@ class HubSpotMapper(ContentMapper):
         value = content.options_for("hubspot").get("blog_id") or self.settings.blog_id
         return str(value) if value else None
 
+    def slug(self, content: Content) -> str:
+        """The post's slug: ``hubspot.slug``, else the content id. Unique per content, it is
+        what replay looks the post up by (never the title, which two contents may share)."""
+        return str(content.options_for("hubspot").get("slug") or content.id)
+
+    def email_name(self, content: Content) -> str:
+        """The marketing email's internal ``name``: ``hubspot.email_name``, else the title
+        with the content id, so two contents with the same title get different emails and
+        replay finds this content's email by name."""
+        given = content.options_for("hubspot").get("email_name")
+        if given:
+            return str(given)
+        return f"{content.title} [{content.id}]" if content.id else str(content.title)
+
     def publish_email(self, content: Content) -> bool:
         return bool(content.options_for("hubspot").get("publish_email", True))
 
@@ -180,7 +196,7 @@ class HubSpotMapper(ContentMapper):
             "htmlTitle": content.title,
             "contentGroupId": self.blog_id(content),
             "postBody": content.body or "",
-            "slug": str(options.get("slug") or content.id),
+            "slug": self.slug(content),
             "language": content.language,
             "tagIds": list(tag_ids),
         }
@@ -227,7 +243,7 @@ class HubSpotMapper(ContentMapper):
         if email.template:
             body["templatePath"] = email.template
         payload: dict[str, Any] = {
-            "name": content.title,
+            "name": self.email_name(content),
             "subject": email.subject,
             "language": content.language,
             "content": body,

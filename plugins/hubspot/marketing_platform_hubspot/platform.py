@@ -6,7 +6,9 @@ marketing emails sent to contact lists, files (``/files/v3/files``) and contact 
 budget, retries, token refresh); every JSON body passes the payload hooks
 (:meth:`transform`) first. Creates are preceded by a lookup where HubSpot offers one:
 a campaign is reused by name, a tag or list by name, and on replay
-:meth:`find_content` finds (and finishes) a post or email created by an earlier attempt.
+:meth:`find_content` finds (and finishes) a post or email created by an earlier attempt:
+a post by its slug in its blog, an email by its name, both unique per content (derived
+from the content id, never just the title).
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from marketing_platform.errors import MarketingPlatformError, NotFound, PermissionDenied
+from marketing_platform.errors import (
+    ConfigurationError,
+    ContentRejected,
+    MarketingPlatformError,
+    NotFound,
+    PermissionDenied,
+    Problem,
+)
 from marketing_platform.models import (
     Asset,
     AssetResult,
@@ -52,6 +61,8 @@ LISTS = "/crm/v3/lists"
 FILES = "/files/v3/files"
 CAMPAIGN_PROPERTIES = "hs_name,hs_start_date,hs_end_date,hs_notes"
 _MAX_PAGES = 10
+#: Pages of 100 emails (newest first) searched for an email by name on replay.
+_EMAIL_PAGES = 50
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DONE_STATES = {"published", "scheduled", "processing", "sent"}
 
@@ -230,7 +241,10 @@ class HubSpotPlatform(MarketingPlatform):
         payload = self.hubspot_mapper.blog_post_payload(
             content, tag_ids=tag_ids, campaign_id=campaign_id, image=featured_image(assets)
         )
-        reply = self.api.post(POSTS, self.transform("create_blog_post", payload))
+        try:
+            reply = self.api.post(POSTS, self.transform("create_blog_post", payload))
+        except NotFound as exc:
+            raise self._missing_reference(exc, "blog post", *self._blog_references(content)) from exc
         return self._finish_blog_post(content, reply.body, campaign_id, reply.request_id)
 
     def _finish_blog_post(
@@ -282,12 +296,14 @@ class HubSpotPlatform(MarketingPlatform):
         return self._tags[key]
 
     def _publish_email(self, content: Content, campaign_id: str | None) -> PublishResponse:
-        audience = content.audience
-        list_ids = (
-            [self._list_id(n, create=audience.create_missing) for n in audience.lists] if audience else []
-        )
+        list_ids = self._list_ids(content)
         payload = self.hubspot_mapper.email_payload(content, campaign_id=campaign_id, list_ids=list_ids)
-        reply = self.api.post(EMAILS, self.transform("create_marketing_email", payload))
+        try:
+            reply = self.api.post(EMAILS, self.transform("create_marketing_email", payload))
+        except NotFound as exc:
+            template = content.email.template if content.email else None
+            refs = {"email.template": template} if template else {}
+            raise self._missing_reference(exc, "marketing email", refs, {}) from exc
         return self._finish_email(content, reply.body, campaign_id, list_ids, reply.request_id)
 
     def _finish_email(
@@ -329,16 +345,30 @@ class HubSpotPlatform(MarketingPlatform):
             },
         )
 
-    def _list_id(self, name: str, *, create: bool) -> str:
-        """The ILS id of the contact list ``name``; created as a MANUAL list when ``create``."""
+    def _list_ids(self, content: Content) -> list[str]:
+        """The ILS ids of the audience's contact lists, in order."""
+        audience = content.audience
+        if audience is None:
+            return []
+        return [
+            self._list_id(name, create=audience.create_missing, field=f"audience.lists[{index}]")
+            for index, name in enumerate(audience.lists)
+        ]
+
+    def _list_id(self, name: str, *, create: bool, field: str = "audience.lists") -> str:
+        """The ILS id of the contact list ``name``; created as a MANUAL list when ``create``.
+        A list the content names that HubSpot lacks is :class:`ContentRejected` (the content
+        is wrong: no fallback platform would help)."""
         try:
             reply = self.api.get(f"{LISTS}/object-type-id/{CONTACTS}/name/{quote(name, safe='')}")
-        except NotFound:
+        except NotFound as exc:
             if not create:
-                raise NotFound(
+                raise ContentRejected(
                     f"HubSpot has no contact list named {name!r}",
+                    problems=[Problem(field, f"no HubSpot contact list is named {name!r}")],
                     platform=self.name,
                     code="list",
+                    request_id=exc.request_id,
                     hint="create the list in HubSpot, fix audience.lists, "
                     "or set audience.create_missing: true",
                 ) from None
@@ -348,6 +378,49 @@ class HubSpotPlatform(MarketingPlatform):
         found = reply.get("list") or {}
         return str(found.get("listId"))
 
+    def _blog_references(self, content: Content) -> tuple[dict[str, str], dict[str, str]]:
+        """The HubSpot ids a blog post names: ``(from the content file, from settings)``."""
+        options = content.options_for("hubspot")
+        from_content: dict[str, str] = {}
+        from_settings: dict[str, str] = {}
+        blog_id = self.hubspot_mapper.blog_id(content) or ""
+        if options.get("blog_id"):
+            from_content["hubspot.blog_id"] = blog_id
+        else:
+            from_settings["HUBSPOT_BLOG_ID"] = blog_id
+        if options.get("blog_author_id"):
+            from_content["hubspot.blog_author_id"] = str(options["blog_author_id"])
+        return from_content, from_settings
+
+    def _missing_reference(
+        self, exc: NotFound, what: str, from_content: dict[str, str], from_settings: dict[str, str]
+    ) -> MarketingPlatformError:
+        """A 404 on a create: something the content or the settings name does not exist.
+        Named in the content file -> ContentRejected; only in settings -> ConfigurationError."""
+        if from_content:
+            names = ", ".join(f"{field} {value!r}" for field, value in from_content.items())
+            return ContentRejected(
+                f"HubSpot could not create the {what}: it does not know {names} ({exc.message})",
+                problems=[
+                    Problem(field, f"{value!r} does not exist in HubSpot (or the app cannot see it)")
+                    for field, value in from_content.items()
+                ],
+                platform=self.name,
+                code=exc.code or "OBJECT_NOT_FOUND",
+                request_id=exc.request_id,
+                hint=f"fix {', '.join(from_content)} in the content file",
+            )
+        if from_settings:
+            names = ", ".join(f"{name}={value!r}" for name, value in from_settings.items())
+            return ConfigurationError(
+                f"HubSpot could not create the {what}: it does not know {names} ({exc.message})",
+                platform=self.name,
+                code=exc.code or "OBJECT_NOT_FOUND",
+                request_id=exc.request_id,
+                hint=f"check {', '.join(from_settings)}",
+            )
+        return exc
+
     def _attach(self, campaign_id: str, asset_type: str, asset_id: str) -> None:
         self.api.put(f"{CAMPAIGNS}/{campaign_id}/assets/{asset_type}/{asset_id}")
 
@@ -355,31 +428,68 @@ class HubSpotPlatform(MarketingPlatform):
     def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
         """The post or email an earlier attempt created for ``content``, finished (attached,
         published or scheduled) if the attempt stopped half-way; None when there is none.
-        A post is found by name in its blog; an email among the campaign's emails."""
+        A post is found by its slug in its blog, an email by its name (both unique per
+        content): among the campaign's emails first, else among all marketing emails."""
         campaign_id = campaign.external_id if campaign else None
         if content.kind is ContentKind.BLOG_POST:
-            blog_id = self.hubspot_mapper.blog_id(content)
-            reply = self.api.get(POSTS, params={"name": content.title, "contentGroupId": blog_id})
+            post, request_id = self._find_post(content)
+            if post is None:
+                return None
+            if str(post.get("state", "")).lower() in _DONE_STATES:
+                return self._existing(post, "BLOG_POST", request_id)
+            return self._finish_blog_post(content, post, campaign_id, request_id)
+        if content.kind is ContentKind.EMAIL:
+            email, request_id = self._find_email(content, campaign_id)
+            if email is None:
+                return None
+            if str(email.get("state", "")).lower() in _DONE_STATES:
+                return self._existing(email, "MARKETING_EMAIL", request_id)
+            return self._finish_email(content, email, campaign_id, self._list_ids(content), request_id)
+        return None
+
+    def _find_post(self, content: Content) -> tuple[dict[str, Any] | None, str | None]:
+        """The post in the content's blog whose slug is the content's slug. The filter is
+        ``slug__contains`` because HubSpot may keep the slug with the blog's path in front;
+        the match itself is exact (or that path plus ``/`` + the slug)."""
+        blog_id = self.hubspot_mapper.blog_id(content)
+        slug = self.hubspot_mapper.slug(content).strip("/")
+        params: dict[str, Any] = {"slug__contains": slug, "contentGroupId": blog_id, "limit": 100}
+        for _ in range(_MAX_PAGES):
+            reply = self.api.get(POSTS, params=params)
             for post in reply.get("results") or []:
-                if post.get("name") == content.title and str(post.get("contentGroupId")) == blog_id:
-                    if str(post.get("state", "")).lower() in _DONE_STATES:
-                        return self._existing(post, "BLOG_POST", reply.request_id)
-                    return self._finish_blog_post(content, post, campaign_id, reply.request_id)
-            return None
-        if content.kind is ContentKind.EMAIL and campaign_id:
+                found = str(post.get("slug") or "").strip("/")
+                same_slug = found == slug or found.endswith("/" + slug)
+                if same_slug and str(post.get("contentGroupId")) == blog_id:
+                    return post, reply.request_id
+            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                break
+            params["after"] = after
+        return None, None
+
+    def _find_email(
+        self, content: Content, campaign_id: str | None
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """The marketing email named ``email_name(content)``: among the campaign's assets
+        (cheap) when there is a campaign, else by paging ``GET /marketing/v3/emails``
+        (newest first; HubSpot has no name filter there)."""
+        name = self.hubspot_mapper.email_name(content)
+        if campaign_id:
             reply = self.api.get(f"{CAMPAIGNS}/{campaign_id}/assets/MARKETING_EMAIL")
             for asset in reply.get("results") or []:
-                if asset.get("name") == content.title:
-                    email = self.api.get(f"{EMAILS}/{asset.get('id')}").body
-                    if str(email.get("state", "")).lower() in _DONE_STATES:
-                        return self._existing(email, "MARKETING_EMAIL", reply.request_id)
-                    audience = content.audience
-                    names = audience.lists if audience else []
-                    lists = [
-                        self._list_id(n, create=bool(audience and audience.create_missing)) for n in names
-                    ]
-                    return self._finish_email(content, email, campaign_id, lists, reply.request_id)
-        return None
+                if asset.get("name") == name:
+                    return self.api.get(f"{EMAILS}/{asset.get('id')}").body, reply.request_id
+        params: dict[str, Any] = {"limit": 100, "sort": "-createdAt"}
+        for _ in range(_EMAIL_PAGES):
+            reply = self.api.get(EMAILS, params=params)
+            for email in reply.get("results") or []:
+                if email.get("name") == name:
+                    return email, reply.request_id
+            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                break
+            params["after"] = after
+        return None, None
 
     def _existing(self, item: dict[str, Any], kind: str, request_id: str | None) -> PublishResponse:
         item_id = str(item.get("id"))
