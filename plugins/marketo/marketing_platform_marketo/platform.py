@@ -388,22 +388,39 @@ class MarketoPlatform(MarketingPlatform):
                 return record
         return None
 
+    def _find_or_create(
+        self,
+        kind: str,
+        name: str,
+        find: Callable[[], dict[str, Any] | None],
+        path: str,
+        form: Callable[[], dict[str, Any]],
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The asset ``name`` found by ``find``, else created by POSTing ``form()`` to
+        ``path``; a 709 "name in use" (an earlier attempt or a concurrent activation
+        created it) is answered by looking it up again. Returns (record, warnings)."""
+        record = find()
+        if record is not None:
+            return record, []
+        try:
+            return _required(self.client.post_form(path, form())), []
+        except ContentRejected as exc:
+            return _existing_after_709(exc, find), [_taken_warning(kind, name)]
+
     def _publish_email(self, content: Content, program_id: int) -> PublishResponse:
         assert content.email is not None
         assert content.email.template is not None
         template_id = self._email_template_id(content.email.template)
         name = m.email_name(content)
-        record = self._find_email(name, program_id)
-        warnings: list[str] = []
-        if record is None:
-            form = m.email_form(content, program_id=program_id, template_id=template_id)
-            try:
-                record = _required(
-                    self.client.post_form("/emails.json", self.transform("create_email", form))
-                )
-            except ContentRejected as exc:
-                record = _existing_after_709(exc, lambda: self._find_email(name, program_id))
-                warnings.append(_taken_warning("email", name))
+        record, warnings = self._find_or_create(
+            "email",
+            name,
+            lambda: self._find_email(name, program_id),
+            "/emails.json",
+            lambda: self.transform(
+                "create_email", m.email_form(content, program_id=program_id, template_id=template_id)
+            ),
+        )
         if record.get("status") == "approved":
             response = _content_response("email", record, content, reused=True)
             return response.model_copy(update={"warnings": warnings})
@@ -435,17 +452,16 @@ class MarketoPlatform(MarketingPlatform):
         assert content.landing_page.template is not None
         template_id = self._landing_page_template_id(content.landing_page.template)
         name = m.landing_page_name(content)
-        record = self._find_landing_page(name, program_id)
-        warnings: list[str] = []
-        if record is None:
-            form = m.landing_page_form(content, program_id=program_id, template_id=template_id)
-            try:
-                record = _required(
-                    self.client.post_form("/landingPages.json", self.transform("create_landing_page", form))
-                )
-            except ContentRejected as exc:
-                record = _existing_after_709(exc, lambda: self._find_landing_page(name, program_id))
-                warnings.append(_taken_warning("landing page", name))
+        record, warnings = self._find_or_create(
+            "landing page",
+            name,
+            lambda: self._find_landing_page(name, program_id),
+            "/landingPages.json",
+            lambda: self.transform(
+                "create_landing_page",
+                m.landing_page_form(content, program_id=program_id, template_id=template_id),
+            ),
+        )
         if record.get("status") == "approved":
             response = _content_response("landingPage", record, content, reused=True)
             return response.model_copy(update={"warnings": warnings})
