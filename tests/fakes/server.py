@@ -28,9 +28,16 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 @contextmanager
-def serve(app: WSGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Run ``app`` on ``host`` at a free port; yields its base URL (``http://host:port``)."""
-    server = make_server(host, 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+def serve(
+    app: WSGIApp,
+    host: str = "127.0.0.1",
+    *,
+    server_class: type[WSGIServer] = _ThreadingWSGIServer,
+    handler_class: type[WSGIRequestHandler] = _QuietHandler,
+) -> Iterator[str]:
+    """Run ``app`` on ``host`` at a free port; yields its base URL (``http://host:port``).
+    Fault-injecting tests pass their own server / handler classes."""
+    server = make_server(host, 0, app, server_class=server_class, handler_class=handler_class)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

@@ -35,7 +35,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from tests.fakes.server import serve as serve_app
 
 WSGIApp = Callable[..., Iterable[bytes]]
 SOCKET_KEY = "reliability.socket"
@@ -72,16 +74,9 @@ class _Server(ThreadingMixIn, WSGIServer):
 
 @contextmanager
 def serve(app: WSGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Run ``app`` on a free loopback port; yields ``http://host:port``."""
-    server = make_server(host, 0, app, server_class=_Server, handler_class=_Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """Run ``app`` on a free loopback port with handlers that survive dropped sockets."""
+    with serve_app(app, host, server_class=_Server, handler_class=_Handler) as url:
+        yield url
 
 
 def reset_connection(environ: dict[str, Any]) -> None:
