@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ConfigurationError, NotFound
 from .redaction import redact_obj
+from .sqlite import connect as connect_sqlite
 
 State = Literal["pending", "in_progress", "succeeded", "failed", "degraded"]
 STATES: tuple[State, ...] = ("pending", "in_progress", "succeeded", "failed", "degraded")
@@ -106,7 +107,6 @@ class ActivationLog:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
-                db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(
@@ -117,11 +117,9 @@ class ActivationLog:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = connect_sqlite(self.path)
         db.row_factory = sqlite3.Row
         try:
-            db.execute("PRAGMA busy_timeout=30000")
-            db.execute("PRAGMA synchronous=NORMAL")
             yield db
         finally:
             db.close()

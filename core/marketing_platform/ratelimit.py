@@ -221,15 +221,13 @@ class _SQLiteStore(_Store):
         from pyrate_limiter import SQLiteBucket
         from pyrate_limiter.buckets.sqlite_bucket import Queries
 
+        from .sqlite import connect as connect_sqlite
+
         self._errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
         self.path = path
         try:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                str(Path(path).expanduser()), timeout=30.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = connect_sqlite(Path(path).expanduser(), check_same_thread=False)
             table = "rate_" + _key_part(key)
             leases = table + "_leases"  # only [A-Za-z0-9_]: safe to interpolate
             self._sql_expire = f'DELETE FROM "{leases}" WHERE expires < ?'  # noqa: S608

@@ -1,0 +1,61 @@
+"""Opening the SQLite files several processes share (activation log, rate store, mock state).
+
+SQLite serialises writers with a busy timeout, but switching a file to WAL is the one
+step its busy handler does not cover: when two processes open a new file at the same
+instant, both hold a shared lock and want an exclusive one, and SQLite answers
+"database is locked" at once instead of waiting. :func:`connect` therefore checks the
+journal mode first (WAL is persistent: once set, later openers skip the switch) and
+retries the switch with jittered backoff until ``timeout``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
+
+__all__ = ["connect"]
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc).lower() or "busy" in str(exc).lower()
+    )
+
+
+def connect(
+    path: Path | str,
+    *,
+    timeout: float = 30.0,
+    wal: bool = True,
+    check_same_thread: bool = True,
+) -> sqlite3.Connection:
+    """A connection to ``path`` in autocommit mode, with ``busy_timeout`` set, and the file
+    in WAL mode with ``synchronous=NORMAL`` when ``wal`` (the default).
+
+    Safe to call from many processes at once on a file that does not exist yet.
+    Raises :class:`sqlite3.Error` when the file cannot be opened or stays locked for
+    longer than ``timeout`` seconds; the connection is closed in that case.
+    """
+    conn = sqlite3.connect(
+        str(path), timeout=timeout, isolation_level=None, check_same_thread=check_same_thread
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        if wal:
+            for attempt in Retrying(
+                retry=retry_if_exception(_is_busy),
+                stop=stop_after_delay(timeout),
+                wait=wait_random_exponential(multiplier=0.01, max=0.25),
+                reraise=True,
+            ):
+                with attempt:
+                    (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+                    if str(mode).lower() != "wal":
+                        conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
