@@ -344,9 +344,13 @@ class Activator:
             save("assets", result.assets)
         spec = adapter.mapper.campaign_spec(content)
         if spec is not None and "campaign" not in done:
-            # One find-or-create per campaign name at a time: concurrent activations
+            # One find-or-create per campaign name at a time, in this process (thread
+            # lock) and across processes sharing the log: concurrent activations
             # sharing a campaign must not each create it.
-            with self._campaign_lock(adapter.name, spec.name):
+            with (
+                self._campaign_lock(adapter.name, spec.name),
+                self.log.hold(f"campaign {spec.name!r} on {adapter.name}"),
+            ):
                 result.campaign = adapter.create_campaign(spec)
             save("campaign", result.campaign)
         if "publish" not in done:

@@ -17,16 +17,18 @@ import json
 import os
 import socket
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponential
 
-from .errors import ConfigurationError, NotFound
+from .errors import ConfigurationError, NotFound, PlatformUnavailable
 from .redaction import redact_obj
 from .sqlite import connect as connect_sqlite
 
@@ -54,6 +56,11 @@ CREATE TABLE IF NOT EXISTS activations (
 );
 CREATE INDEX IF NOT EXISTS activations_state ON activations(state, started_at);
 CREATE INDEX IF NOT EXISTS activations_content ON activations(content_id, platform);
+CREATE TABLE IF NOT EXISTS locks (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until TEXT NOT NULL
+);
 """
 
 
@@ -102,8 +109,9 @@ class ActivationRecord(BaseModel):
 class ActivationLog:
     """The SQLite activation log at ``path`` (created with its folder on first use)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.path = Path(path)
+        self._sleep = sleep
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
@@ -213,7 +221,7 @@ class ActivationLog:
 
     def claim(self, activation_id: str, *, owner: str | None = None, ttl: float = 900) -> bool:
         """Take the activation's lease; False when another live process holds it."""
-        owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        owner = owner or _owner_id()
         now = _now()
         with self._transaction() as db:
             row = db.execute(
@@ -229,6 +237,48 @@ class ActivationLog:
             db.execute(
                 "UPDATE activations SET lease_owner=?, lease_until=? WHERE id=?",
                 (owner, (now + timedelta(seconds=ttl)).isoformat(), activation_id),
+            )
+        return True
+
+    @contextmanager
+    def hold(self, key: str, *, ttl: float = 300, wait: float = 300) -> Iterator[None]:
+        """Hold the named lock ``key`` for the block, across threads and processes
+        sharing this log.
+
+        Used so that one find-or-create of a shared object (a campaign by name) runs at
+        a time. A holder that dies is taken over at once on this host and after ``ttl``
+        seconds elsewhere. Raises :class:`PlatformUnavailable` (retryable: the
+        activation is recorded for replay) when the lock stays taken for ``wait`` seconds.
+        """
+        owner = _owner_id()
+        acquiring = Retrying(
+            retry=retry_if_result(lambda taken: not taken),
+            wait=wait_exponential(multiplier=0.01, max=0.5),
+            stop=stop_after_delay(wait),
+            sleep=self._sleep,
+            retry_error_callback=lambda _: False,
+        )
+        if not acquiring(self._try_lock, key, owner, ttl):
+            raise PlatformUnavailable(
+                f"{key} stayed locked by another activation for {wait:.0f} s",
+                code="locked",
+                hint="replay this activation once the other one has finished (`mplat replay --failed`)",
+            )
+        try:
+            yield
+        finally:
+            with self._transaction() as db:
+                db.execute("DELETE FROM locks WHERE key=? AND owner=?", (key, owner))
+
+    def _try_lock(self, key: str, owner: str, ttl: float) -> bool:
+        now = _now()
+        with self._transaction() as db:
+            row = db.execute("SELECT owner, until FROM locks WHERE key=?", (key,)).fetchone()
+            if row and datetime.fromisoformat(row["until"]) > now and _owner_alive(row["owner"]):
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO locks (key, owner, until) VALUES (?, ?, ?)",
+                (key, owner, (now + timedelta(seconds=ttl)).isoformat()),
             )
         return True
 
@@ -265,6 +315,11 @@ class ActivationLog:
             args.append(limit)
         with self._connect() as db:
             return [_record(row) for row in db.execute(query, args).fetchall()]
+
+
+def _owner_id() -> str:
+    """``host:pid:nonce``: unique per holder, and says which process to check for life."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _owner_alive(owner: str) -> bool:

@@ -1,13 +1,15 @@
 """The process itself dies: ``mplat activate`` is SIGKILLed between two steps (the fake
 holds the request so the test knows where the process is), then ``mplat replay``
 finishes the activation in a new process without creating anything twice. Also: two
-replays of one activation never run at once (the lease in the log)."""
+replays of one activation never run at once (the lease in the log), and two processes
+activating content of one new campaign create it once (the campaign lock in the log)."""
 
 from __future__ import annotations
 
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,31 @@ def test_two_replays_of_one_activation_never_run_at_once(marketo: MarketoRig, tm
     (record,) = records()
     assert record.state == "succeeded"
     assert record.attempts == 3
+
+
+def test_two_processes_sharing_a_new_campaign_create_it_once(hubspot: HubSpotRig, tmp_path: Path) -> None:
+    first = write_content(tmp_path, "first.json", hubspot_post("First post", "Shared campaign"))
+    second = write_content(tmp_path, "second.json", hubspot_post("Second post", "Shared campaign"))
+    # The first process has looked for the campaign (none yet) and is held there; without
+    # a lock across processes the second would now find none either and create it, and
+    # the first would create it again when released.
+    rule = hubspot.faults.add("block_after", "GET", r"^/marketing/v3/campaigns$")
+    env = {**hubspot.env, **PATIENT}
+    holder = mplat_popen("activate", str(first), "--platform", "hubspot", env=env)
+    started(holder, rule.reached)
+    waiter = mplat_popen("activate", str(second), "--platform", "hubspot", env=env)
+    deadline = time.monotonic() + 15
+    while len(records()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the second process has recorded its activation
+    time.sleep(1.0)  # ample time for it to create the campaign, were it not waiting
+    assert hubspot.campaigns("Shared campaign") == []
+
+    rule.release.set()
+    for proc in (holder, waiter):
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+
+    (campaign,) = hubspot.campaigns("Shared campaign")
+    assert {record.state for record in records()} == {"succeeded"}
+    assert {record.steps["campaign"]["external_id"] for record in records()} == {campaign["id"]}
+    assert len(hubspot.posts("First post")) == len(hubspot.posts("Second post")) == 1
