@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from .assets import load_assets
 from .errors import ConfigurationError, ContentRejected, MarketingPlatformError, Problem
+from .locks import NamedLocks
 from .log import ActivationLog, ActivationRecord
 from .models import AssetsResponse, CampaignResponse, Content, PlatformResponse, PublishResponse
 from .platform import MarketingPlatform
@@ -127,14 +128,16 @@ class Activator:
             )
         self._instances: dict[str, MarketingPlatform] = {}
         self._instances_lock = threading.Lock()
-        self._campaign_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks = NamedLocks(shared=self.log.hold)
 
     # ----------------------------------------------------------------- plumbing
     def platform(self, name: str) -> MarketingPlatform:
         """The adapter instance for ``name``, created once per Activator."""
         with self._instances_lock:
             if name not in self._instances:
-                self._instances[name] = self._factory(name)
+                adapter = self._factory(name)
+                adapter.bind_locks(self._locks)
+                self._instances[name] = adapter
             return self._instances[name]
 
     def close(self) -> None:
@@ -344,13 +347,9 @@ class Activator:
             save("assets", result.assets)
         spec = adapter.mapper.campaign_spec(content)
         if spec is not None and "campaign" not in done:
-            # One find-or-create per campaign name at a time, in this process (thread
-            # lock) and across processes sharing the log: concurrent activations
-            # sharing a campaign must not each create it.
-            with (
-                self._campaign_lock(adapter.name, spec.name),
-                self.log.hold(f"campaign {spec.name!r} on {adapter.name}"),
-            ):
+            # One find-or-create per campaign name at a time, across the threads and
+            # processes sharing the log: activations sharing a new campaign create it once.
+            with adapter.exclusive("campaign", spec.name):
                 result.campaign = adapter.create_campaign(spec)
             save("campaign", result.campaign)
         if "publish" not in done:
@@ -359,10 +358,6 @@ class Activator:
                 content, campaign=result.campaign, assets=result.assets
             )
             save("publish", result.publish)
-
-    def _campaign_lock(self, platform: str, name: str) -> threading.Lock:
-        with self._instances_lock:
-            return self._campaign_locks.setdefault((platform, name), threading.Lock())
 
     def _fallback(
         self, record: ActivationRecord, content: Content, exc: Exception, result: ActivationResult

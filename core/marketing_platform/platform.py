@@ -12,11 +12,13 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import httpx
 from pydantic import ValidationError
 
+from .locks import PROCESS_LOCKS, LockProvider
 from .mapping import ContentMapper
 from .models import (
     Asset,
@@ -81,6 +83,7 @@ class MarketingPlatform(ABC):
         self.mapper = self.mapper_class(self)
         self._http: list[PlatformHTTP] = []
         self._budgets: list[RateBudget] = []
+        self._locks: LockProvider = PROCESS_LOCKS
 
     # ------------------------------------------------------------- construction
     @classmethod
@@ -144,6 +147,22 @@ class MarketingPlatform(ABC):
         if self.hooks is None:
             return payload
         return self.hooks.transform_payload(self.name, operation, payload)
+
+    def exclusive(self, kind: str, name: str) -> AbstractContextManager[None]:
+        """Hold the lock on finding-or-creating the shared vendor object ``kind`` called
+        ``name`` (``"campaign"``, ``"blog tag"``, ``"contact list"`` ...).
+
+        Wrap "look it up, create it when missing" in it so two activations needing the
+        same new object create it once. It covers the threads of this process, and, when
+        the adapter runs in the activation pipeline (``mplat``, :func:`activate`), every
+        process sharing the activation log. Re-entrant; the pipeline already holds
+        ``exclusive("campaign", spec.name)`` around :meth:`create_campaign`.
+        """
+        return self._locks(f"{kind} {name!r} on {self.name}")
+
+    def bind_locks(self, locks: LockProvider) -> None:
+        """Use ``locks`` for :meth:`exclusive` (the pipeline binds locks that span processes)."""
+        self._locks = locks
 
     # --------------------------------------------------------------- operations
     @abstractmethod

@@ -1,5 +1,5 @@
-"""The log's named locks: one find-or-create of a shared campaign at a time, across
-processes sharing the log (the in-process thread lock alone cannot see other processes)."""
+"""Named locks: one find-or-create of a shared vendor object (campaign, tag, list) at a
+time, across the threads of a process and, through the activation log, across processes."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from marketing_platform.activation import Activator
 from marketing_platform.errors import PlatformUnavailable
+from marketing_platform.locks import PROCESS_LOCKS, NamedLocks
 from marketing_platform.log import ActivationLog
 from marketing_platform.registry import Registry
 
@@ -114,3 +118,74 @@ def test_activation_waits_for_another_process_creating_its_campaign(
     assert seen_while_waiting == [[]]  # nothing was created while the other held the name
     assert recorder.calls == ["create_campaign", "publish_content"]
     assert _holders(log) == []
+
+
+def test_named_locks_are_reentrant_and_take_the_shared_lock_once() -> None:
+    taken: list[str] = []
+
+    @contextmanager
+    def shared(name: str) -> Iterator[None]:
+        taken.append(name)
+        yield
+
+    locks = NamedLocks(shared=shared)
+    with locks("campaign 'A'"), locks("campaign 'A'"), locks("tag 'b'"):
+        pass
+
+    assert taken == ["campaign 'A'", "tag 'b'"]
+    assert locks._locks == {}  # nothing kept once nobody holds or waits
+
+
+def test_named_locks_serialise_threads_per_name_only() -> None:
+    locks = NamedLocks()
+    holding, other_name_done, same_name_entered = threading.Event(), threading.Event(), threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with locks("a"):
+            holding.set()
+            release.wait(5)
+
+    def same_name() -> None:
+        with locks("a"):
+            same_name_entered.set()
+
+    def other_name() -> None:
+        with locks("b"):
+            other_name_done.set()
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    assert holding.wait(5)
+    threads += [threading.Thread(target=same_name), threading.Thread(target=other_name)]
+    for thread in threads[1:]:
+        thread.start()
+
+    assert other_name_done.wait(5)
+    assert not same_name_entered.wait(0.2)
+    release.set()
+    assert same_name_entered.wait(5)
+    for thread in threads:
+        thread.join(5)
+
+
+def test_adapters_in_the_pipeline_lock_shared_objects_in_the_log(
+    activator: Activator, activation_log: ActivationLog, recorder: type[RecordingPlatform]
+) -> None:
+    adapter = activator.platform("recorder")
+
+    with adapter.exclusive("blog tag", "Product News"):
+        held = _holders(activation_log)
+
+    assert [key for key, _ in held] == ["blog tag 'Product News' on recorder"]
+    assert _holders(activation_log) == []
+
+
+def test_adapters_outside_the_pipeline_lock_within_the_process(
+    activation_log: ActivationLog, registry: Registry, recorder: type[RecordingPlatform]
+) -> None:
+    adapter = registry.create("recorder")
+
+    with adapter.exclusive("blog tag", "Product News"):
+        assert _holders(activation_log) == []
+        assert list(PROCESS_LOCKS._locks) == ["blog tag 'Product News' on recorder"]

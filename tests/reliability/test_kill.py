@@ -131,6 +131,15 @@ def test_two_replays_of_one_activation_never_run_at_once(marketo: MarketoRig, tm
     assert record.attempts == 3
 
 
+def wait_until_recorded(count: int) -> None:
+    """Until ``count`` activations are in the log, then ample time for the newest one's
+    process to go on and create what it would create were it not waiting for a lock."""
+    deadline = time.monotonic() + 15
+    while len(records()) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+
+
 def test_two_processes_sharing_a_new_campaign_create_it_once(hubspot: HubSpotRig, tmp_path: Path) -> None:
     first = write_content(tmp_path, "first.json", hubspot_post("First post", "Shared campaign"))
     second = write_content(tmp_path, "second.json", hubspot_post("Second post", "Shared campaign"))
@@ -142,10 +151,7 @@ def test_two_processes_sharing_a_new_campaign_create_it_once(hubspot: HubSpotRig
     holder = mplat_popen("activate", str(first), "--platform", "hubspot", env=env)
     started(holder, rule.reached)
     waiter = mplat_popen("activate", str(second), "--platform", "hubspot", env=env)
-    deadline = time.monotonic() + 15
-    while len(records()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)  # until the second process has recorded its activation
-    time.sleep(1.0)  # ample time for it to create the campaign, were it not waiting
+    wait_until_recorded(2)
     assert hubspot.campaigns("Shared campaign") == []
 
     rule.release.set()
@@ -157,3 +163,27 @@ def test_two_processes_sharing_a_new_campaign_create_it_once(hubspot: HubSpotRig
     assert {record.state for record in records()} == {"succeeded"}
     assert {record.steps["campaign"]["external_id"] for record in records()} == {campaign["id"]}
     assert len(hubspot.posts("First post")) == len(hubspot.posts("Second post")) == 1
+
+
+def test_two_processes_sharing_a_new_topic_create_its_blog_tag_once(
+    hubspot: HubSpotRig, tmp_path: Path
+) -> None:
+    first = write_content(tmp_path, "first.json", hubspot_post("Tagged one", "Campaign one"))
+    second = write_content(tmp_path, "second.json", hubspot_post("Tagged two", "Campaign two"))
+    rule = hubspot.faults.add("block_after", "GET", r"^/cms/v3/blogs/tags$")  # found none; held
+    env = {**hubspot.env, **PATIENT}
+    holder = mplat_popen("activate", str(first), "--platform", "hubspot", env=env)
+    started(holder, rule.reached)
+    waiter = mplat_popen("activate", str(second), "--platform", "hubspot", env=env)
+    wait_until_recorded(2)
+    assert hubspot.fake.tags == {}
+
+    rule.release.set()
+    for proc in (holder, waiter):
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+
+    (tag,) = hubspot.fake.tags.values()
+    assert tag["name"] == "Product News"
+    (one,), (two,) = hubspot.posts("Tagged one"), hubspot.posts("Tagged two")
+    assert one["tagIds"] == two["tagIds"] == [tag["id"]]

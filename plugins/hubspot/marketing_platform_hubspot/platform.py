@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -118,7 +117,6 @@ class HubSpotPlatform(MarketingPlatform):
             tokens.bind(http)
         self.api = HubSpotClient(http, refreshable=tokens.refreshable)
         self._tags: dict[str, str] = {}
-        self._tags_lock = threading.Lock()
 
     @property
     def config(self) -> HubSpotSettings:
@@ -279,21 +277,21 @@ class HubSpotPlatform(MarketingPlatform):
 
     def _tag_id(self, name: str) -> str:
         """The blog tag called ``name``, created when HubSpot has none (cached per adapter;
-        serialised so concurrent posts sharing a new topic create it once)."""
+        under :meth:`exclusive` so activations sharing a new topic create it once)."""
         key = name.casefold()
-        with self._tags_lock:
-            return self._tag_id_locked(name, key)
-
-    def _tag_id_locked(self, name: str, key: str) -> str:
-        if key not in self._tags:
-            reply = self.api.get(TAGS, params={"name": name})
-            found = [t for t in reply.get("results") or [] if str(t.get("name", "")).casefold() == key]
-            if found:
-                self._tags[key] = str(found[0]["id"])
-            else:
-                created = self.api.post(TAGS, self.transform("create_blog_tag", {"name": name}))
-                self._tags[key] = str(created.get("id"))
-        return self._tags[key]
+        cached = self._tags.get(key)
+        if cached is not None:
+            return cached
+        with self.exclusive("blog tag", key):
+            if key not in self._tags:
+                reply = self.api.get(TAGS, params={"name": name})
+                found = [t for t in reply.get("results") or [] if str(t.get("name", "")).casefold() == key]
+                if found:
+                    self._tags[key] = str(found[0]["id"])
+                else:
+                    created = self.api.post(TAGS, self.transform("create_blog_tag", {"name": name}))
+                    self._tags[key] = str(created.get("id"))
+            return self._tags[key]
 
     def _publish_email(self, content: Content, campaign_id: str | None) -> PublishResponse:
         list_ids = self._list_ids(content)
@@ -359,6 +357,12 @@ class HubSpotPlatform(MarketingPlatform):
         """The ILS id of the contact list ``name``; created as a MANUAL list when ``create``.
         A list the content names that HubSpot lacks is :class:`ContentRejected` (the content
         is wrong: no fallback platform would help)."""
+        if not create:
+            return self._find_list_id(name, field)
+        with self.exclusive("contact list", name):
+            return self._find_list_id(name, field, create=True)
+
+    def _find_list_id(self, name: str, field: str, *, create: bool = False) -> str:
         try:
             reply = self.api.get(f"{LISTS}/object-type-id/{CONTACTS}/name/{quote(name, safe='')}")
         except NotFound as exc:

@@ -22,7 +22,6 @@ campaigns nor send one twice. ``check`` only reads (``GET /ping``, ``GET /``).
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC
 from typing import Any, ClassVar
@@ -86,8 +85,6 @@ class MailchimpPlatform(MarketingPlatform):
         super().__init__(settings, **options)
         self.http = self.make_http(self.settings.api_base_url, tokens=BasicAuth(self.settings.api_key))
         self._audiences: dict[str, str] | None = None
-        self._title_locks: dict[str, threading.RLock] = {}
-        self._title_locks_guard = threading.Lock()
 
     # --------------------------------------------------------------- requests
     def _get(self, path: str, **params: Any) -> Any:
@@ -164,16 +161,6 @@ class MailchimpPlatform(MarketingPlatform):
                 return item
         return None
 
-    def _title_lock(self, title: str) -> threading.RLock:
-        """The lock serialising find-or-create and send of the campaign titled ``title``
-        across threads sharing this adapter (re-entrant: ``publish_content`` holds it
-        while calling ``create_campaign``)."""
-        with self._title_locks_guard:
-            lock = self._title_locks.get(title)
-            if lock is None:
-                lock = self._title_locks[title] = threading.RLock()
-            return lock
-
     def find_campaign(self, name: str) -> CampaignResponse | None:
         item = self._find(name)
         return None if item is None else self._campaign_response(item, reused=True)
@@ -181,7 +168,7 @@ class MailchimpPlatform(MarketingPlatform):
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         """Find or create the campaign titled ``campaign.name``. The pipeline passes
         ``mapper.campaign_spec(content)``, whose name is unique per content."""
-        with self._title_lock(campaign.name):
+        with self.exclusive("campaign", campaign.name):
             existing = self.find_campaign(campaign.name)
             if existing is not None:
                 return existing
@@ -206,7 +193,9 @@ class MailchimpPlatform(MarketingPlatform):
                 hint="fix the content; nothing was sent",
             )
         spec = self.mapper.campaign_spec(content)
-        with self._title_lock(spec.name):
+        # Find-or-create and send of one campaign at a time (re-entrant: the
+        # pipeline may already hold it around create_campaign).
+        with self.exclusive("campaign", spec.name):
             if campaign is None or (campaign.name is not None and campaign.name != spec.name):
                 # Only this content's own campaign may carry it: one titled otherwise (e.g.
                 # recorded before titles were per content) may be another content's email.
