@@ -114,7 +114,7 @@ class ActivationLog:
         self._sleep = sleep
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
+            with self._connect(first=True) as db:
                 db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(
@@ -124,8 +124,8 @@ class ActivationLog:
             ) from None
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = connect_sqlite(self.path)
+    def _connect(self, *, first: bool = False) -> Iterator[sqlite3.Connection]:
+        db = connect_sqlite(self.path, wal=first)  # WAL is in the file once set
         db.row_factory = sqlite3.Row
         try:
             yield db

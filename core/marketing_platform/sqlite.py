@@ -31,8 +31,13 @@ def connect(
     wal: bool = True,
     check_same_thread: bool = True,
 ) -> sqlite3.Connection:
-    """A connection to ``path`` in autocommit mode, with ``busy_timeout`` set, and the file
-    in WAL mode with ``synchronous=NORMAL`` when ``wal`` (the default).
+    """A connection to ``path`` in autocommit mode that waits up to ``timeout`` seconds for
+    other writers, with ``synchronous=NORMAL``; with ``wal`` (the default) the file is
+    switched to WAL mode first.
+
+    WAL mode is stored in the file, so a caller that opens the same file many times
+    (the activation log opens one connection per operation) passes ``wal=True`` once,
+    when it first opens the file, and ``wal=False`` afterwards.
 
     Safe to call from many processes at once on a file that does not exist yet.
     Raises :class:`sqlite3.Error` when the file cannot be opened or stays locked for
@@ -42,7 +47,6 @@ def connect(
         str(path), timeout=timeout, isolation_level=None, check_same_thread=check_same_thread
     )
     try:
-        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         if wal:
             for attempt in Retrying(
                 retry=retry_if_exception(_is_busy),
@@ -54,7 +58,7 @@ def connect(
                     (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
                     if str(mode).lower() != "wal":
                         conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
     except BaseException:
         conn.close()
         raise

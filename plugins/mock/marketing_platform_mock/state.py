@@ -32,12 +32,12 @@ class MockState:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
+        with self._db(first=True) as db:
             db.executescript(_SCHEMA)
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = connect_sqlite(self.path)
+    def _db(self, *, first: bool = False) -> Iterator[sqlite3.Connection]:
+        db = connect_sqlite(self.path, wal=first)  # WAL is in the file once set
         db.row_factory = sqlite3.Row
         try:
             yield db
