@@ -12,7 +12,9 @@ shares that provider. Adapters reach it through
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -26,11 +28,16 @@ class NamedLocks:
     """Re-entrant locks by name for this process, extended across processes by ``shared``.
 
     A name's lock exists only while some thread holds or waits for it, so activating a
-    million contents with distinct campaigns does not keep a million locks.
+    million contents with distinct campaigns does not keep a million locks. A forked
+    child starts with none held (the parent's holders do not exist there).
     """
 
     def __init__(self, shared: LockProvider | None = None) -> None:
         self._shared = shared
+        self._reset()
+        _INSTANCES.add(self)
+
+    def _reset(self) -> None:
         self._guard = threading.Lock()
         self._locks: dict[str, tuple[threading.RLock, list[int]]] = {}  # name -> (lock, [users])
         self._depth = threading.local()
@@ -59,9 +66,11 @@ class NamedLocks:
 
     def _leave(self, name: str) -> None:
         with self._guard:
-            _, users = self._locks[name]
-            users[0] -= 1
-            if users[0] == 0:
+            entry = self._locks.get(name)
+            if entry is None:  # entered before a fork, left in the child: already forgotten
+                return
+            entry[1][0] -= 1
+            if entry[1][0] == 0:
                 del self._locks[name]
 
 
@@ -74,6 +83,18 @@ def _nested(depth: dict[str, int], name: str) -> Iterator[None]:
         if not depth[name]:
             del depth[name]
 
+
+_INSTANCES: weakref.WeakSet[NamedLocks] = weakref.WeakSet()
+
+
+def _forget_parent_locks() -> None:
+    """In a forked child, locks held by the parent's threads would never be released,
+    and the parent's re-entrancy count would let the child skip the shared lock."""
+    for locks in list(_INSTANCES):
+        locks._reset()
+
+
+os.register_at_fork(after_in_child=_forget_parent_locks)
 
 #: The locks of adapters used outside the activation pipeline: this process only.
 PROCESS_LOCKS = NamedLocks()

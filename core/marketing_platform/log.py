@@ -14,9 +14,11 @@ processes. Secrets never reach it: responses and errors are redacted before writ
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +33,8 @@ from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponenti
 from .errors import ConfigurationError, NotFound, PlatformUnavailable
 from .redaction import redact_obj
 from .sqlite import connect as connect_sqlite
+
+_logger = logging.getLogger(__name__)
 
 State = Literal["pending", "in_progress", "succeeded", "failed", "degraded"]
 STATES: tuple[State, ...] = ("pending", "in_progress", "succeeded", "failed", "degraded")
@@ -241,14 +245,16 @@ class ActivationLog:
         return True
 
     @contextmanager
-    def hold(self, key: str, *, ttl: float = 300, wait: float = 300) -> Iterator[None]:
+    def hold(self, key: str, *, ttl: float = 60, wait: float = 300) -> Iterator[None]:
         """Hold the named lock ``key`` for the block, across threads and processes
         sharing this log.
 
         Used so that one find-or-create of a shared object (a campaign by name) runs at
-        a time. A holder that dies is taken over at once on this host and after ``ttl``
-        seconds elsewhere. Raises :class:`PlatformUnavailable` (retryable: the
-        activation is recorded for replay) when the lock stays taken for ``wait`` seconds.
+        a time. While the block runs, the lease is renewed every ``ttl / 3`` seconds, so
+        a slow holder keeps it; a holder that dies is taken over at once on this host
+        and once its lease runs out (``ttl``) elsewhere. Raises
+        :class:`PlatformUnavailable` (retryable: the activation is recorded for replay)
+        when the lock stays taken for ``wait`` seconds or the log cannot be written.
         """
         owner = _owner_id()
         acquiring = Retrying(
@@ -258,17 +264,34 @@ class ActivationLog:
             sleep=self._sleep,
             retry_error_callback=lambda _: False,
         )
-        if not acquiring(self._try_lock, key, owner, ttl):
+        try:
+            taken = acquiring(self._try_lock, key, owner, ttl)
+        except sqlite3.Error as exc:
+            raise PlatformUnavailable(
+                f"cannot take the lock on {key} in the activation log {self.path}: {exc}",
+                code="locked",
+                hint="check that the activation log is on a local, writable disk, then replay",
+            ) from None
+        if not taken:
             raise PlatformUnavailable(
                 f"{key} stayed locked by another activation for {wait:.0f} s",
                 code="locked",
                 hint="replay this activation once the other one has finished (`mplat replay --failed`)",
             )
+        pid = os.getpid()
         try:
-            yield
+            with self._renewing(key, owner, ttl):
+                yield
         finally:
+            if os.getpid() == pid:  # not in a child forked inside the block: the lease is ours
+                self._release(key, owner, ttl)
+
+    def _release(self, key: str, owner: str, ttl: float) -> None:
+        try:
             with self._transaction() as db:
                 db.execute("DELETE FROM locks WHERE key=? AND owner=?", (key, owner))
+        except sqlite3.Error as exc:  # the lease runs out by itself
+            _logger.warning("could not release the lock on %s (it expires in %.0f s): %s", key, ttl, exc)
 
     def _try_lock(self, key: str, owner: str, ttl: float) -> bool:
         now = _now()
@@ -281,6 +304,31 @@ class ActivationLog:
                 (key, owner, (now + timedelta(seconds=ttl)).isoformat()),
             )
         return True
+
+    @contextmanager
+    def _renewing(self, key: str, owner: str, ttl: float) -> Iterator[None]:
+        """Push the lease on ``key`` out to ``ttl`` from now every ``ttl / 3`` seconds
+        while the block runs (wall time: other processes read the lease)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(ttl / 3):
+                try:
+                    with self._transaction() as db:
+                        db.execute(
+                            "UPDATE locks SET until=? WHERE key=? AND owner=?",
+                            ((_now() + timedelta(seconds=ttl)).isoformat(), key, owner),
+                        )
+                except sqlite3.Error as exc:
+                    _logger.warning("could not renew the lock on %s: %s", key, exc)
+
+        renewer = threading.Thread(target=renew, name=f"renew lock {key}", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
 
     # ------------------------------------------------------------------- reads
     def get(self, activation_id: str) -> ActivationRecord:

@@ -4,12 +4,14 @@ time, across the threads of a process and, through the activation log, across pr
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -187,5 +189,79 @@ def test_adapters_outside_the_pipeline_lock_within_the_process(
     adapter = registry.create("recorder")
 
     with adapter.exclusive("blog tag", "Product News"):
-        assert _holders(activation_log) == []
-        assert list(PROCESS_LOCKS._locks) == ["blog tag 'Product News' on recorder"]
+        assert "blog tag 'Product News' on recorder" in PROCESS_LOCKS._locks
+        assert _holders(activation_log) == []  # the pipeline's log is not involved
+
+
+def test_a_slow_holder_keeps_its_lease_past_the_ttl(activation_log: ActivationLog) -> None:
+    taken_over: list[bool] = []
+    with activation_log.hold("k", ttl=1.0):
+        for _ in range(2):
+            time.sleep(0.8)  # past the ttl by the second round, unless renewed
+            taken_over.append(activation_log._try_lock("k", OTHER_LIVE_PROCESS, 1.0))
+
+    assert taken_over == [False, False]
+    assert _holders(activation_log) == []
+
+
+def _in_child(body: Callable[[], bool]) -> bool:
+    """Run ``body`` in a forked child; whether it returned True there."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        signal.alarm(10)  # a child stuck on a lock dies (and fails the test) instead of hanging
+        ok = False
+        try:
+            ok = body()
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_forked_child_does_not_inherit_locks_held_by_the_parent() -> None:
+    shared_taken: list[str] = []
+
+    @contextmanager
+    def shared(name: str) -> Iterator[None]:
+        shared_taken.append(name)
+        yield
+
+    locks = NamedLocks(shared=shared)
+    other_thread_holds, release = threading.Event(), threading.Event()
+
+    def hold_b() -> None:
+        with locks("b"):
+            other_thread_holds.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_b)
+    holder.start()
+    assert other_thread_holds.wait(5)
+
+    def child() -> bool:
+        shared_taken.clear()
+        with locks("a"), locks("b"):  # "b" is held by a thread that does not exist here
+            return shared_taken == ["a", "b"]  # "a" goes through the shared lock again
+
+    with locks("a"):
+        forked_ok = _in_child(child)
+    release.set()
+    holder.join(5)
+
+    assert forked_ok
+
+
+def test_a_log_that_cannot_be_written_is_a_retryable_error_not_a_traceback(
+    activation_log: ActivationLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*_: object) -> bool:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(activation_log, "_try_lock", locked)
+
+    with pytest.raises(PlatformUnavailable) as caught, activation_log.hold("k"):
+        pytest.fail("the block must not run without the lock")
+
+    assert caught.value.code == "locked"
+    assert caught.value.retryable
+    assert "database is locked" in str(caught.value)

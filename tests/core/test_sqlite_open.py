@@ -7,6 +7,7 @@ fail with "database is locked": SQLite does not wait for the WAL switch.
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +56,5 @@ def test_processes_opening_one_new_file_together_all_succeed(
             start = time.time() + 0.1
             outcomes = pool.starmap(_at, [(start, opener, path)] * PROCESSES)
             assert outcomes == ["ok"] * PROCESSES, outcomes
-    conn = connect(tmp_path / "round-0.db")
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    conn.close()
+    with sqlite3.connect(tmp_path / "round-0.db") as conn:  # not connect(): it would switch it
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
