@@ -19,7 +19,7 @@ import pytest
 
 from marketing_platform.activation import Activator
 from marketing_platform.errors import PlatformUnavailable
-from marketing_platform.locks import PROCESS_LOCKS, NamedLocks
+from marketing_platform.locks import PROCESS_LOCKS, LockProvider, NamedLocks
 from marketing_platform.log import ActivationLog
 from marketing_platform.registry import Registry
 
@@ -122,7 +122,8 @@ def test_activation_waits_for_another_process_creating_its_campaign(
     assert _holders(log) == []
 
 
-def test_named_locks_are_reentrant_and_take_the_shared_lock_once() -> None:
+def _recording_shared() -> tuple[list[str], LockProvider]:
+    """A shared lock provider that only records the names it was asked to hold."""
     taken: list[str] = []
 
     @contextmanager
@@ -130,6 +131,11 @@ def test_named_locks_are_reentrant_and_take_the_shared_lock_once() -> None:
         taken.append(name)
         yield
 
+    return taken, shared
+
+
+def test_named_locks_are_reentrant_and_take_the_shared_lock_once() -> None:
+    taken, shared = _recording_shared()
     locks = NamedLocks(shared=shared)
     with locks("campaign 'A'"), locks("campaign 'A'"), locks("tag 'b'"):
         pass
@@ -219,13 +225,7 @@ def _in_child(body: Callable[[], bool]) -> bool:
 
 
 def test_a_forked_child_does_not_inherit_locks_held_by_the_parent() -> None:
-    shared_taken: list[str] = []
-
-    @contextmanager
-    def shared(name: str) -> Iterator[None]:
-        shared_taken.append(name)
-        yield
-
+    shared_taken, shared = _recording_shared()
     locks = NamedLocks(shared=shared)
     other_thread_holds, release = threading.Event(), threading.Event()
 
