@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,7 +64,7 @@ class ActivationResult:
     assets: AssetsResponse | None = None
     publish: PublishResponse | None = None
     error: dict[str, Any] | None = None
-    fallback: dict[str, Any] | None = field(default=None)
+    fallback: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -367,10 +367,10 @@ class Activator:
         step. A fallback already run for this activation is resumed, not repeated."""
         if isinstance(exc, ContentRejected) or not self.fallback:
             return False
+        earlier = record.steps.get("fallback") or {}
         for name in self.fallback:
             if name == record.platform:
                 continue
-            earlier = record.steps.get("fallback") or {}
             done = dict(earlier) if earlier.get("platform") == name else {}
             outcome = ActivationResult(record=record, **_responses(done))
 

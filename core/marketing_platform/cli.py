@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -22,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import InvalidContent, MarketingPlatformError
-from .redaction import RedactingFilter, install_log_redaction, redact, redact_obj
+from .redaction import install_log_redaction, redact, redact_obj
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,8 +95,7 @@ def main(verbose: int) -> None:
     """Publish campaigns, content and assets to marketing automation platforms."""
     install_log_redaction()
     if verbose:
-        handler = logging.StreamHandler()
-        handler.addFilter(RedactingFilter())
+        handler = logging.StreamHandler()  # records are masked when made (install_log_redaction)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger = logging.getLogger("marketing_platform")
         logger.addHandler(handler)
@@ -235,7 +235,7 @@ def activate(
                     out.rule(escape(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent)"))
                     out.print_json(redact(json.dumps(redact_obj(plan["requests"]), default=str)))
             return
-        all_ok = _report(activator.activate_all if len(jobs) == 1 else activator.activate_iter, jobs, as_json)
+        all_ok = _report(activator.activate_iter, jobs, as_json)
     sys.exit(EXIT_OK if all_ok else EXIT_FAILED)
 
 
@@ -254,22 +254,28 @@ def _report(run: Callable[..., Iterable[Any]], jobs: Sequence[Any], as_json: boo
         click.echo("]}")
         return all_ok
     rows: list[tuple[str, ...]] = []
-    if len(jobs) > 1:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        columns = (TextColumn("activating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task("activate", total=len(jobs))
-            for result in run(jobs):
-                all_ok &= result.ok
-                rows.append(_row(result))
-                progress.advance(task)
-    else:
+    with _progress(len(jobs)) as advance:
         for result in run(jobs):
             all_ok &= result.ok
             rows.append(_row(result))
+            advance()
     _print_rows(rows)
     return all_ok
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None]]:
+    """A transient progress bar on stderr for a bulk run (none for a single job); yields
+    the function that advances it by one."""
+    if total < 2:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("activating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("activate", total=total)
+        yield lambda: progress.advance(task)
 
 
 def _row(result: Any) -> tuple[str, ...]:
@@ -309,9 +315,9 @@ def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
 def show_log(as_json: bool, limit: int, state: Any) -> None:
     """Show recent activations from the activation log, newest first."""
     from .log import ActivationLog
-    from .settings import load_core_settings
+    from .registry import default_registry
 
-    records = ActivationLog(load_core_settings().log_path).list(limit=limit, state=state)
+    records = ActivationLog(default_registry().core_settings.log_path).list(limit=limit, state=state)
     if as_json:
         _emit_json([record.to_dict() for record in records])
         return
@@ -339,9 +345,9 @@ def status(activation_id: str, as_json: bool) -> None:
     """Show one activation's record and the platform's current status of what it published."""
     from . import create_platform
     from .log import ActivationLog
-    from .settings import load_core_settings
+    from .registry import default_registry
 
-    record = ActivationLog(load_core_settings().log_path).get(activation_id)
+    record = ActivationLog(default_registry().core_settings.log_path).get(activation_id)
     data = record.to_dict()
     publish = record.steps.get("publish") or {}
     ref = publish.get("external_id")
@@ -371,12 +377,10 @@ def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: boo
         raise click.UsageError("give an ACTIVATION_ID, --failed or --degraded")
     with Activator() as activator:
         ids = [activation_id] if activation_id else []
-        if failed:
-            ids += [r.id for r in activator.log.list(limit=None, state="failed")]
-            ids += [r.id for r in activator.log.list(limit=None, state="in_progress")]
-            ids += [r.id for r in activator.log.list(limit=None, state="pending")]
+        if failed:  # interrupted runs (in_progress, pending) failed too
+            ids += activator.log.ids("failed", "in_progress", "pending")
         if degraded:
-            ids += [r.id for r in activator.log.list(limit=None, state="degraded")]
+            ids += activator.log.ids("degraded")
         results = []
         for one in dict.fromkeys(ids):
             try:

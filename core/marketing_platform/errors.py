@@ -30,6 +30,11 @@ class MarketingPlatformError(Exception):
     """Base of every error the framework raises on purpose."""
 
     default_retryable = False
+    #: Set (by :func:`marketing_platform.http.after_send`) when the request may have
+    #: reached the vendor: the HTTP layer then repeats it only if it is idempotent.
+    after_send: bool = False
+    #: Attempts the HTTP layer may make for this error, when tighter than its own limit.
+    max_attempts: int | None = None
 
     def __init__(
         self,

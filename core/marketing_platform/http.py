@@ -25,7 +25,6 @@ import functools
 import logging
 import random
 import ssl
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -88,7 +87,7 @@ def after_send(error: MarketingPlatformError) -> MarketingPlatformError:
     timeout, a dropped connection, a gateway error after a create). PlatformHTTP retries
     such an error only when the request is idempotent; otherwise it is raised as not
     retryable, with a hint that replay looks the object up first. Returns ``error``."""
-    error.after_send = True  # type: ignore[attr-defined]
+    error.after_send = True
     return error
 
 
@@ -132,7 +131,6 @@ class PlatformHTTP:
         self.budget = budget
         self.tokens = tokens
         self.max_attempts = max_attempts
-        self._current = threading.local()  # the request being retried, for the retry log
         # A vendor's Retry-After is honoured up to a window (or the backoff cap): a bogus
         # "wait a day" must not freeze every caller.
         self._longest_pause = max(backoff_cap, budget.limits.per_seconds)
@@ -188,7 +186,7 @@ class PlatformHTTP:
         safe_to_repeat = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         reauthenticated = False
 
-        def attempt() -> T:
+        def attempt(request: _Request) -> T:  # the argument is for the retry log (state.args)
             nonlocal reauthenticated
             try:
                 try:
@@ -200,13 +198,12 @@ class PlatformHTTP:
                     self.tokens.invalidate()
                     return parse(self._send_once(request))
             except MarketingPlatformError as exc:
-                if getattr(exc, "after_send", False) and exc.retryable and not safe_to_repeat:
+                if exc.after_send and exc.retryable and not safe_to_repeat:
                     exc.retryable = False
                     exc.hint = _MAY_HAVE_APPLIED
                 raise
 
-        self._current.request = request
-        return self._retrying(attempt)
+        return self._retrying(attempt, request)
 
     def close(self) -> None:
         self.client.close()
@@ -223,8 +220,8 @@ class PlatformHTTP:
     # ----------------------------------------------------------------- helpers
     def _stop(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
-        limit = getattr(exc, "max_attempts", None)
-        if isinstance(limit, int) and state.attempt_number >= limit:
+        limit = exc.max_attempts if isinstance(exc, MarketingPlatformError) else None
+        if limit is not None and state.attempt_number >= limit:
             return True
         return state.attempt_number >= self.max_attempts
 
@@ -235,12 +232,12 @@ class PlatformHTTP:
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        request: _Request | None = getattr(self._current, "request", None)
+        (request,) = state.args
         log.warning(
             "%s %s %s attempt %d failed (%s); retrying in %.2fs",
             self.platform,
-            request.method if request else "?",
-            request.path if request else "?",
+            request.method,
+            request.path,
             state.attempt_number,
             redact(str(exc)),
             state.upcoming_sleep,

@@ -33,6 +33,7 @@ from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponenti
 from .errors import ConfigurationError, NotFound, PlatformUnavailable
 from .redaction import redact_obj
 from .sqlite import connect as connect_sqlite
+from .sqlite import transaction
 
 _logger = logging.getLogger(__name__)
 
@@ -138,14 +139,8 @@ class ActivationLog:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with self._connect() as db, transaction(db):
+            yield db
 
     # ------------------------------------------------------------------ writes
     def start(
@@ -175,7 +170,7 @@ class ActivationLog:
             )
         return self.get(activation_id)
 
-    def begin_attempt(self, activation_id: str) -> ActivationRecord:
+    def begin_attempt(self, activation_id: str) -> None:
         """Mark an attempt as running (``in_progress``, attempts + 1)."""
         with self._transaction() as db:
             db.execute(
@@ -183,7 +178,6 @@ class ActivationLog:
                 " finished_at=NULL, updated_at=? WHERE id=?",
                 (_now().isoformat(), activation_id),
             )
-        return self.get(activation_id)
 
     def record_step(self, activation_id: str, step: str, result: dict[str, Any]) -> None:
         """Store a finished step's response; replay skips steps recorded here."""
@@ -349,6 +343,18 @@ class ActivationLog:
             return None
         rows = db.execute("SELECT * FROM activations WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
         return rows[0] if len(rows) == 1 else None
+
+    def ids(self, *states: State) -> list[str]:
+        """The ids of every activation in ``states``: state by state in the order given,
+        newest first within each."""
+        with self._connect() as db:
+            return [
+                row["id"]
+                for state in states
+                for row in db.execute(
+                    "SELECT id FROM activations WHERE state=? ORDER BY started_at DESC, rowid DESC", (state,)
+                )
+            ]
 
     def list(self, *, limit: int | None = 50, state: State | None = None) -> list[ActivationRecord]:
         """Newest first; ``state`` filters."""

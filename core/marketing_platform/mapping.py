@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
-from .models import CampaignSpec, Content
+from .models import BUILTIN_PLATFORM_FIELDS, CampaignSpec, Content
 
 if TYPE_CHECKING:
     from .platform import MarketingPlatform
@@ -39,9 +39,7 @@ class ContentMapper:
 
     def campaign_spec(self, content: Content) -> CampaignSpec | None:
         """The campaign to create for ``content``, or None to skip the campaign step."""
-        if content.campaign is not None:
-            return content.campaign
-        return None
+        return content.campaign
 
     def generic_payload(self, content: Content) -> dict[str, Any]:
         """A platform-neutral JSON rendering of ``content`` (used by mock and dry runs)."""
@@ -49,5 +47,5 @@ class ContentMapper:
             mode="json",
             exclude_none=True,
             exclude_defaults=True,
-            exclude={"hubspot", "marketo", "mock", "platform_options", "body_markdown"},
+            exclude={*BUILTIN_PLATFORM_FIELDS, "platform_options", "body_markdown"},
         )

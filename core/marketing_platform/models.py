@@ -147,6 +147,11 @@ def _render_markdown(text: str) -> str:
     return html
 
 
+#: Platforms whose per-content options have their own top-level field in a content file
+#: (others go under ``platform_options``).
+BUILTIN_PLATFORM_FIELDS = frozenset({"hubspot", "marketo", "mock"})
+
+
 class Content(_Input):
     """One piece of content, as read from a content file (see DESIGN.md for the schema).
 
@@ -192,7 +197,7 @@ class Content(_Input):
 
     def options_for(self, platform: str) -> dict[str, Any]:
         """The per-platform overrides for ``platform`` (empty when none)."""
-        builtin = getattr(self, platform, None) if platform in {"hubspot", "marketo", "mock"} else None
+        builtin = getattr(self, platform, None) if platform in BUILTIN_PLATFORM_FIELDS else None
         if isinstance(builtin, dict) and builtin:
             return builtin
         return self.platform_options.get(platform, {})

@@ -50,10 +50,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError, PlatformUnavailable, RateLimitError
+from .sqlite import transaction
 
 if TYPE_CHECKING:
     import sqlite3
@@ -94,10 +95,6 @@ class RateLimits:
     def __post_init__(self) -> None:
         if self.calls < 1 or self.per_seconds <= 0:
             raise ValueError("a rate limit needs calls >= 1 and per_seconds > 0")
-
-    @property
-    def calls_per_second(self) -> float:
-        return self.calls / self.per_seconds
 
     def overridden_by(self, settings: PlatformSettings) -> RateLimits:
         """These limits with the ``<NAME>_RATE_LIMIT`` / ``_MAX_CONCURRENT`` /
@@ -234,7 +231,7 @@ class _SQLiteStore(_Store):
             self._sql_count = f'SELECT COUNT(*) FROM "{leases}"'  # noqa: S608
             self._sql_take = f'INSERT INTO "{leases}" VALUES (?, ?)'  # noqa: S608
             self._sql_release = f'DELETE FROM "{leases}" WHERE token = ?'  # noqa: S608
-            with _transaction(conn):
+            with transaction(conn):
                 for name in (table, table + "_daily"):
                     conn.execute(Queries.CREATE_BUCKET_TABLE.format(table=name))
                     conn.execute(
@@ -252,7 +249,7 @@ class _SQLiteStore(_Store):
         self.daily = SQLiteBucket(day, conn, table + "_daily") if day else None
 
     def put(self, bucket: AbstractBucket, name: str, clock: Clock) -> tuple[bool, int, int]:
-        with self._lock, self._guard(), _transaction(self.conn):
+        with self._lock, self._guard(), transaction(self.conn):
             # SQLiteBucket.put counts then inserts (and commits, ending our
             # transaction); IMMEDIATE makes the pair atomic across processes, and
             # stamping inside it keeps stamps in the order the calls were admitted.
@@ -262,11 +259,11 @@ class _SQLiteStore(_Store):
         # SQLiteBucket.leak counts the expired rows, then deletes that many of the
         # oldest: two processes leaking at once would delete live rows unless the
         # pair is one transaction.
-        with self._lock, self._guard(), _transaction(self.conn):
+        with self._lock, self._guard(), transaction(self.conn):
             bucket.leak(stamp_ms)
 
     def try_lease(self, token: str, cap: int, now: float, lease_seconds: float) -> bool:
-        with self._lock, self._guard(), _transaction(self.conn):
+        with self._lock, self._guard(), transaction(self.conn):
             self.conn.execute(self._sql_expire, (now,))
             (taken,) = self.conn.execute(self._sql_count).fetchone()
             if taken >= cap:
@@ -292,21 +289,6 @@ class _SQLiteStore(_Store):
                 code="rate_store",
                 hint="check that the rate store file is on a local disk and writable",
             ) from exc
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error) on an autocommit connection;
-    tolerates a body that already committed."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
-        raise
-    if conn.in_transaction:
-        conn.commit()
 
 
 _LEASE_SCRIPT = """
@@ -581,9 +563,5 @@ class RateBudget:
 
 
 def describe(limits: RateLimits) -> dict[str, Any]:
-    return {
-        "calls": limits.calls,
-        "per_seconds": limits.per_seconds,
-        "max_concurrent": limits.max_concurrent,
-        "daily_quota": limits.daily_quota,
-    }
+    """``limits`` as JSON-able data (for ``check`` details)."""
+    return asdict(limits)

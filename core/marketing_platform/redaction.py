@@ -17,24 +17,24 @@ MASK = "***"
 _MIN_SECRET_LENGTH = 4
 
 _lock = threading.Lock()
-_secrets: set[str] = set()
+#: Registered secrets, longest first (a secret containing another is masked whole).
+#: Replaced, never mutated, so readers need no lock.
+_secrets: tuple[str, ...] = ()
 
 
 def register_secret(value: str | None) -> None:
     """Remember ``value`` so :func:`redact` masks it wherever it appears."""
+    global _secrets
     if value and len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
-            _secrets.add(value)
+            if value not in _secrets:
+                _secrets = tuple(sorted((*_secrets, value), key=len, reverse=True))
         install_log_redaction()
 
 
 def redact(text: str) -> str:
     """``text`` with every registered secret replaced by ``***``."""
-    if not _secrets:
-        return text
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+    for secret in _secrets:
         if secret in text:
             text = text.replace(secret, MASK)
     return text

@@ -10,6 +10,7 @@ registered for redaction when the settings are created and print as ``***``.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,11 +108,16 @@ class PlatformSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _register_secrets(self) -> PlatformSettings:
+        for _, secret in self.secret_fields():
+            register_secret(secret.get_secret_value())
+        return self
+
+    def secret_fields(self) -> Iterator[tuple[str, SecretStr]]:
+        """``(field name, value)`` of every ``SecretStr`` field."""
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
-                register_secret(value.get_secret_value())
-        return self
+                yield name, value
 
     def env_name(self, field: str) -> str:
         """The environment variable that sets ``field`` (for error messages)."""
@@ -120,11 +126,9 @@ class PlatformSettings(BaseSettings):
 
     def redacted(self) -> dict[str, Any]:
         """The settings as JSON-able data with every secret shown as ``***``."""
-        out: dict[str, Any] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            out[name] = "***" if isinstance(value, SecretStr) else value
-        return out
+        return {name: getattr(self, name) for name in type(self).model_fields} | {
+            name: "***" for name, _ in self.secret_fields()
+        }
 
 
 def settings_error(platform: str, model: type[BaseSettings], exc: ValidationError) -> ConfigurationError:

@@ -11,11 +11,13 @@ retries the switch with jittered backoff until ``timeout``.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
-__all__ = ["connect"]
+__all__ = ["connect", "transaction"]
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -63,3 +65,19 @@ def connect(
         conn.close()
         raise
     return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error) on an autocommit
+    connection: the write lock is taken up front, so a read-then-write inside the block
+    is atomic across processes. Tolerates a body that already committed."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+    if conn.in_transaction:
+        conn.commit()

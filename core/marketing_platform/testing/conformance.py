@@ -99,12 +99,7 @@ class AdapterFactory(Protocol):
 
 def secret_values(settings: PlatformSettings) -> list[str]:
     """The plain values of every ``SecretStr`` field of ``settings``."""
-    values = []
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr) and value.get_secret_value():
-            values.append(value.get_secret_value())
-    return values
+    return [value.get_secret_value() for _, value in settings.secret_fields() if value.get_secret_value()]
 
 
 def _env_names(model: type[PlatformSettings], field_name: str) -> set[str]:

@@ -9,12 +9,9 @@ Tests use it to check a pyproject's entry point and ``mplat platforms`` in secon
 from __future__ import annotations
 
 import re
-import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-
-ADAPTER_GROUP = "marketing_platform.adapters"
 
 
 def fake_install(
@@ -26,7 +23,8 @@ def fake_install(
     """Write ``site/<distribution>-<version>.dist-info`` and return its path.
 
     ``entry_points`` maps a group to ``{name: "module:attr"}``. ``site`` is not added
-    to ``sys.path`` (use ``monkeypatch.syspath_prepend``, or :func:`activate_site`).
+    to ``sys.path``: use ``monkeypatch.syspath_prepend`` (or the kit's ``mplat_site``
+    fixture), then :func:`~marketing_platform.registry.reset_default_registry`.
     """
     normalized = re.sub(r"[-_.]+", "_", distribution)
     info = site / f"{normalized}-{version}.dist-info"
@@ -50,17 +48,3 @@ def fake_install_project(project: Path, site: Path) -> Path:
     meta = data["project"]
     groups = {group: dict(names) for group, names in meta.get("entry-points", {}).items()}
     return fake_install(site, meta["name"], str(meta.get("version", "0")), groups)
-
-
-def activate_site(*paths: Path) -> None:
-    """Put ``paths`` first on ``sys.path`` and forget cached finders and registries.
-
-    Prefer ``monkeypatch.syspath_prepend`` in tests (it undoes itself)."""
-    import importlib
-
-    from ..registry import reset_default_registry
-
-    for path in reversed(paths):
-        sys.path.insert(0, str(path))
-    importlib.invalidate_caches()
-    reset_default_registry()
