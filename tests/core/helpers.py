@@ -3,9 +3,7 @@ in-process adapter whose every operation is recorded and can be told to fail."""
 
 from __future__ import annotations
 
-import struct
 import threading
-import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -23,6 +21,7 @@ from marketing_platform.models import (
     StatusResponse,
 )
 from marketing_platform.platform import MarketingPlatform
+from marketing_platform.testing import png_bytes  # noqa: F401 (re-exported for the tests)
 
 
 class FakeClock:
@@ -45,22 +44,6 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
-
-
-def png_bytes(width: int = 1, height: int = 1) -> bytes:
-    """A valid PNG image (RGB, one colour)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64

@@ -48,7 +48,8 @@ LOG_KEYS = {
 
 
 def mplat(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
+    # wide enough that a header line holding an absolute path never wraps or truncates
+    return CliRunner(env={"COLUMNS": "200"}).invoke(main, list(args))
 
 
 def _json(result: Result) -> Any:

@@ -14,6 +14,7 @@ from marketing_platform.errors import ConfigurationError
 from marketing_platform.hookspecs import hookimpl
 from marketing_platform.platform import MarketingPlatform
 from marketing_platform.registry import ADAPTER_GROUP, PLUGIN_GROUP, Registry
+from marketing_platform.testing import fake_install
 
 from .helpers import AdapterPlugin, make_recorder
 
@@ -67,11 +68,7 @@ class FakeSite:
         return f"{module}:Adapter"
 
     def dist(self, name: str, version: str, entries: dict[str, str], group: str = ADAPTER_GROUP) -> None:
-        info = self.root / f"{name.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        lines = [f"[{group}]", *(f"{key} = {value}" for key, value in entries.items())]
-        (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+        fake_install(self.root, name, version, {group: entries})
 
     def install(self) -> None:
         self.monkeypatch.syspath_prepend(str(self.root))

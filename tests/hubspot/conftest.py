@@ -3,8 +3,6 @@ wired to it in-process (``httpx.WSGITransport``), and small content/asset builde
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import pytest
 
 from marketing_platform.assets import load_asset
 from marketing_platform.models import Asset, Content
+from marketing_platform.testing import png_bytes
 from marketing_platform_hubspot.platform import HubSpotPlatform
 from marketing_platform_hubspot.settings import HubSpotSettings
 
@@ -24,16 +23,6 @@ LOOPBACK = "http://127.0.0.1:9"
 BLOG_ID = "1234567"
 
 AdapterFactory = Callable[..., HubSpotPlatform]
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No HUBSPOT_* / MARKETING_PLATFORM_* variable from the developer's shell leaks in."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("HUBSPOT_", "MARKETING_PLATFORM")):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -73,22 +62,6 @@ def make_adapter(fake: FakeHubSpot, clock: FakeClock) -> Iterator[AdapterFactory
 @pytest.fixture
 def adapter(make_adapter: AdapterFactory) -> HubSpotPlatform:
     return make_adapter()
-
-
-def png_bytes(width: int = 2, height: int = 2) -> bytes:
-    """A tiny valid PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.fixture

@@ -28,28 +28,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
+from marketing_platform.testing.clock import FakeClock  # tests import it from here too
+
 Json = dict[str, Any]
 StartResponse = Callable[..., Any]
-
-
-class FakeClock:
-    """A clock whose ``sleep`` advances it: hand ``clock=`` and ``sleep=`` to the adapter."""
-
-    def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
-        self.now = start
-        self.slept: list[float] = []
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.slept.append(seconds)
-            self.now += max(0.0, seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

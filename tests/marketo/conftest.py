@@ -12,12 +12,8 @@ from marketing_platform_marketo.auth import clear_token_cache
 from marketing_platform_marketo.platform import MarketoPlatform
 from marketing_platform_marketo.settings import MarketoSettings
 
-from .fake_marketo import FakeClock, FakeMarketo
+from .fake_marketo import FakeClock, FakeMarketo, fake_with_templates
 
-TEMPLATE_HTML = (
-    '<html><body><div class="mktEditable" id="main">Hello</div>'
-    '<div class="mktEditable" id="footer">Footer</div></body></html>'
-)
 SECRET = "s3cret-value-never-shown"
 
 
@@ -35,10 +31,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeMarketo:
-    app = FakeMarketo(clock=clock, client_secret=SECRET)
-    app.add_email_template("Monthly Newsletter", TEMPLATE_HTML)
-    app.add_lp_template("Basic Page")
-    return app
+    return fake_with_templates(clock=clock, client_secret=SECRET)
 
 
 def settings(base_url: str = "http://127.0.0.1:9", **overrides: Any) -> MarketoSettings:

@@ -36,6 +36,8 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs
 
+from marketing_platform.testing.clock import FakeClock  # noqa: F401 (re-exported for the tests)
+
 PROGRAM_TYPES = ("Default", "Event", "Event with Webinar", "Engagement", "Email")
 APPLICABLE = {
     "Default": "program",
@@ -45,23 +47,11 @@ APPLICABLE = {
     "Email": "email",
 }
 NO_ASSETS = "No assets found for the given search criteria."
-
-
-class FakeClock:
-    """A clock whose ``sleep`` advances time instantly."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += max(0.0, seconds)
+#: The HTML of the email template :func:`fake_with_templates` installs.
+TEMPLATE_HTML = (
+    '<html><body><div class="mktEditable" id="main">Hello</div>'
+    '<div class="mktEditable" id="footer">Footer</div></body></html>'
+)
 
 
 @dataclass
@@ -791,6 +781,15 @@ _ROUTES: list[tuple[str, str, Callable[..., list[dict[str, Any]]]]] = [
     ("GET", r"/file/byName\.json", FakeMarketo.file_by_name),
     ("GET", r"/file/(\d+)\.json", FakeMarketo.get_file),
 ]
+
+
+def fake_with_templates(**options: Any) -> FakeMarketo:
+    """A :class:`FakeMarketo` (``options`` go to it) holding the approved email template
+    "Monthly Newsletter" (:data:`TEMPLATE_HTML`) and the landing page template "Basic Page"."""
+    fake = FakeMarketo(**options)
+    fake.add_email_template("Monthly Newsletter", TEMPLATE_HTML)
+    fake.add_lp_template("Basic Page")
+    return fake
 
 
 def _parse_body(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, FilePart]]:

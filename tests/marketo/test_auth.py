@@ -35,10 +35,10 @@ def test_expiry_by_clock_refetches_and_early_ask_is_waited_out(platform, fake: F
     first = fake.identity_calls()[0]
     assert first.form["client_secret"] == SECRET
     assert first.query == {}  # credentials never in the URL
-    clock.now += 3600 - 5  # 5 s left: the adapter still uses the cached token
+    clock.advance(3600 - 5)  # 5 s left: the adapter still uses the cached token
     platform.check()
     assert len(fake.identity_calls()) == 1
-    clock.now += 10
+    clock.advance(10)
     platform.check()
     assert len(fake.identity_calls()) == 2
 
@@ -47,8 +47,8 @@ def test_token_with_little_life_left_is_waited_out(make_platform, fake: FakeMark
     fake.token_ttl = 10  # identity hands out a token about to expire
     platform = make_platform()
     token = platform.tokens.token()
-    assert clock.sleeps
-    assert clock.sleeps[0] >= 10
+    assert clock.slept
+    assert clock.slept[0] >= 10
     assert len(fake.identity_calls()) == 2
     assert token.startswith("tok-")
 

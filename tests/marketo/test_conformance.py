@@ -3,8 +3,6 @@ failure shapes: HTTP 200 envelopes carrying error codes, and identity errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -20,8 +18,8 @@ from marketing_platform.testing import AdapterConformance, ErrorCase, Responder,
 from marketing_platform_marketo.auth import clear_token_cache
 from marketing_platform_marketo.platform import MarketoPlatform
 
-from .conftest import SECRET, TEMPLATE_HTML
-from .fake_marketo import FakeMarketo
+from .conftest import SECRET
+from .fake_marketo import FakeMarketo, fake_with_templates
 
 
 def _rest(request: httpx.Request) -> bool:
@@ -41,18 +39,9 @@ class TestMarketoKit(AdapterConformance):
     def reset_process_state(self) -> None:
         clear_token_cache()  # tokens are shared by every adapter instance in a process
 
-    @pytest.fixture(autouse=True)
-    def _fresh_tokens(self) -> Iterator[None]:
-        clear_token_cache()
-        yield
-        clear_token_cache()
-
     @pytest.fixture
     def fake(self) -> FakeMarketo:
-        fake = FakeMarketo(client_secret=SECRET)
-        fake.add_email_template("Monthly Newsletter", TEMPLATE_HTML)
-        fake.add_lp_template("Basic Page")
-        return fake
+        return fake_with_templates(client_secret=SECRET)
 
     @pytest.fixture
     def adapter_env(self) -> dict[str, str]:

@@ -12,8 +12,8 @@ from marketing_platform.models import Asset, CampaignSpec, Content
 from marketing_platform_marketo.platform import MarketoPlatform
 from tests.fakes.server import serve
 
-from .conftest import SECRET, TEMPLATE_HTML, settings
-from .fake_marketo import FakeClock, FakeMarketo
+from .conftest import SECRET, settings
+from .fake_marketo import TEMPLATE_HTML, FakeClock, FakeMarketo
 
 pytestmark = pytest.mark.slow
 

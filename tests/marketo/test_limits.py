@@ -71,7 +71,7 @@ def test_606_burst_recovered_and_window_respected(make_platform, fake: FakeMarke
     assert fake.rejected_606 == 0  # only the injected burst was answered 606
     assert sum(c.code == "606" for c in fake.calls) == 3
     assert fake.max_calls_in_any_window() <= 5
-    assert max(clock.sleeps) >= 1.0  # waited out the window after a 606
+    assert max(clock.slept) >= 1.0  # waited out the window after a 606
 
 
 def test_real_606_from_an_over_eager_budget_is_recovered(make_platform, fake: FakeMarketo) -> None:

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from marketing_platform.models import Content
 from marketing_platform_marketo.platform import MarketoPlatform
 
-from .conftest import SECRET, TEMPLATE_HTML
-from .fake_marketo import FakeMarketo
+from .conftest import SECRET
+from .fake_marketo import TEMPLATE_HTML, FakeMarketo
 
 
 def test_plan_shows_requests_without_secrets(platform, fake: FakeMarketo) -> None:

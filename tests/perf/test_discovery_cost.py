@@ -17,6 +17,7 @@ import pytest
 
 from marketing_platform import registry as registry_module
 from marketing_platform.registry import ADAPTER_GROUP, PLUGIN_GROUP, Registry
+from marketing_platform.testing import fake_install
 
 PROCESS_TIMEOUT = 30
 SPY_MODULE = "mplat_perf_spy_adapter"
@@ -43,10 +44,7 @@ def spy_site(tmp_path: Path) -> dict[str, str]:
     (tmp_path / f"{SPY_MODULE}.py").write_text(
         "raise RuntimeError('the spy adapter was imported')\n", encoding="utf-8"
     )
-    dist = tmp_path / "mplat_perf_spy-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mplat-perf-spy\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(f"[{ADAPTER_GROUP}]\nspy = {SPY_MODULE}:SpyPlatform\n")
+    fake_install(tmp_path, "mplat-perf-spy", "0.1", {ADAPTER_GROUP: {"spy": f"{SPY_MODULE}:SpyPlatform"}})
     path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
     return {"PYTHONPATH": path}
 

@@ -21,24 +21,10 @@ import pytest
 
 from marketing_platform.errors import ConfigurationError, RateLimitError
 from marketing_platform.ratelimit import RateBudget, RateLimits, store_kind
+from tests.core.helpers import FakeClock
 
 WORKER = Path(__file__).with_name("budget_worker.py")
 PROCESS_TIMEOUT = 20
-
-
-class FakeClock:
-    """Moves only when something sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def run_workers(

@@ -28,14 +28,10 @@ from marketing_platform_marketo.settings import MarketoSettings
 from tests.hubspot.fake_hubspot import FakeClock as HubSpotClock
 from tests.hubspot.fake_hubspot import FakeHubSpot
 from tests.marketo.fake_marketo import FakeClock as MarketoClock
-from tests.marketo.fake_marketo import FakeMarketo
+from tests.marketo.fake_marketo import FakeMarketo, fake_with_templates
 
 from .faults import Faults, serve
 
-TEMPLATE_HTML = (
-    '<html><body><div class="mktEditable" id="main">Hello</div>'
-    '<div class="mktEditable" id="footer">Footer</div></body></html>'
-)
 MARKETO_ID = "reliability-client"
 MARKETO_SECRET = "marketo-secret-for-reliability"
 HUBSPOT_TOKEN = "pat-na1-reliability-token"
@@ -167,10 +163,7 @@ class MarketoRig:
 def make_marketo(**options: Any) -> FakeMarketo:
     clock = options.pop("clock", None) or MarketoClock()
     options.setdefault("client_secret", MARKETO_SECRET)
-    fake = FakeMarketo(clock=clock, client_id=MARKETO_ID, **options)
-    fake.add_email_template("Monthly Newsletter", TEMPLATE_HTML)
-    fake.add_lp_template("Basic Page")
-    return fake
+    return fake_with_templates(clock=clock, client_id=MARKETO_ID, **options)
 
 
 @pytest.fixture

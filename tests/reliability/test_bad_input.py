@@ -17,7 +17,6 @@ from marketing_platform.contentfile import MAX_FILE_BYTES
 from .conftest import PNG, MarketoRig, marketo_email, records
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
-GOOD = json.dumps(marketo_email())
 
 
 def _json(text: str) -> Callable[[Path], Path]:

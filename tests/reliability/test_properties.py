@@ -40,7 +40,7 @@ PROPERTY_SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 LOOPBACK = "http://127.0.0.1:9"
-HUBSPOT_NOW = HubSpotClock().now
+HUBSPOT_NOW = HubSpotClock()()
 
 # ------------------------------------------------------------------ strategies
 #: Names people write: letters of any script, digits, punctuation, inner spaces.
