@@ -9,15 +9,24 @@ when other integrations share the account's budget.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from marketing_platform.http import PlatformHTTP
+from marketing_platform.http import PlatformHTTP, json_body
 
 from .errors import error_from_response
+
+#: The HubSpot API paths the adapter (and its ``--dry-run`` plan) calls.
+CAMPAIGNS = "/marketing/v3/campaigns"
+POSTS = "/cms/v3/blogs/posts"
+TAGS = "/cms/v3/blogs/tags"
+EMAILS = "/marketing/v3/emails"
+LISTS = "/crm/v3/lists"
+FILES = "/files/v3/files"
+CAMPAIGN_PROPERTIES = "hs_name,hs_start_date,hs_end_date,hs_notes"
 
 
 @dataclass(frozen=True)
@@ -55,12 +64,7 @@ class HubSpotClient:
             self._observe(response)
             if response.status_code >= 400:
                 raise error_from_response(response, refreshable=self.refreshable, tier=tier)
-            body: Any = {}
-            if response.content:
-                try:
-                    body = response.json()
-                except ValueError:
-                    body = {}
+            body = json_body(response)
             if isinstance(body, list):
                 body = {"results": body}
             return Reply(
@@ -103,6 +107,18 @@ class HubSpotClient:
 
     def get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Reply:
         return self.request("GET", path, params=params)
+
+    def pages(self, path: str, params: Mapping[str, Any], max_pages: int) -> Iterator[Reply]:
+        """``GET path`` page by page along HubSpot's ``paging.next.after`` cursor, at most
+        ``max_pages`` pages; the next page is requested only when the caller asks for it."""
+        params = dict(params)
+        for _ in range(max_pages):
+            reply = self.get(path, params=params)
+            yield reply
+            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params["after"] = after
 
     def post(
         self, path: str, json: Any = None, *, idempotent: bool | None = None, tier: str | None = None

@@ -28,7 +28,7 @@ from marketing_platform.errors import (
     RateLimitError,
     RateLimitScope,
 )
-from marketing_platform.http import TokenExpired, after_send
+from marketing_platform.http import TokenExpired, after_send, json_body
 from marketing_platform.redaction import redact
 
 PLATFORM = "hubspot"
@@ -109,14 +109,6 @@ class MissingScopes(PermissionDenied):
         self.scopes = list(scopes)
 
 
-def _body(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _rule_for(status: int, category: str | None, policy: str | None) -> Rule:
     if status == 429 and policy is not None and policy in ERROR_TABLE:
         return ERROR_TABLE[policy]
@@ -194,7 +186,8 @@ def error_from_response(
     retries once). ``tier``: the product tier this call needs, named in the error when
     HubSpot answers 403 for a reason other than missing scopes.
     """
-    body = _body(response)
+    raw = json_body(response)
+    body: dict[str, Any] = raw if isinstance(raw, dict) else {}
     status = response.status_code
     category = _category(body)
     policy = str(body.get("policyName")) if body.get("policyName") else None

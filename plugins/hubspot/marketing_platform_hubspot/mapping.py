@@ -187,7 +187,6 @@ class HubSpotMapper(ContentMapper):
         tag_ids: Sequence[str],
         campaign_id: str | None,
         image: AssetResult | None,
-        image_url: str | None = None,
     ) -> dict[str, Any]:
         """``POST /cms/v3/blogs/posts``: what we have of HubSpot's BlogPost fields."""
         options = content.options_for("hubspot")
@@ -207,7 +206,7 @@ class HubSpotMapper(ContentMapper):
             payload["blogAuthorId"] = str(options["blog_author_id"])
         if campaign_id:
             payload["campaign"] = campaign_id
-        url = image_url or (image.url if image else None)
+        url = image.url if image else None
         if url:
             payload["featuredImage"] = url
             payload["useFeaturedImage"] = True

@@ -11,14 +11,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from marketing_platform.models import AssetResult, Content, ContentKind
+from marketing_platform.models import AssetResult, AssetsResponse, Content, ContentKind
 from marketing_platform.redaction import MASK
 
+from .auth import TOKEN_PATH
+from .client import CAMPAIGN_PROPERTIES, CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS
+from .errors import EMAIL_PUBLISH_TIER
 from .mapping import CONTACTS, featured_image, placeholder
 
 if TYPE_CHECKING:
-    from marketing_platform.models import AssetsResponse
-
     from .platform import HubSpotPlatform
 
 
@@ -28,10 +29,28 @@ def _step(operation: str, method: str, path: str, **extra: Any) -> dict[str, Any
     return step
 
 
+def _find_or_create(
+    platform: HubSpotPlatform,
+    kind: str,
+    path: str,
+    payload: dict[str, Any],
+    when: str,
+    *,
+    lookup: str | None = None,
+    params: dict[str, Any] | None = None,
+    create: bool = True,
+) -> list[dict[str, Any]]:
+    """``find_<kind>`` (``GET lookup or path``), then ``create_<kind>`` (``POST path``)
+    when ``create``: the live run creates only when the lookup finds nothing."""
+    steps = [_step(f"find_{kind}", "GET", lookup or path, params=params)]
+    if create:
+        json = platform.transform(f"create_{kind}", payload)
+        steps.append(_step(f"create_{kind}", "POST", path, json=json, when=when))
+    return steps
+
+
 def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, Any]]:
     """The requests for ``content`` on ``platform``; sends nothing."""
-    from .platform import CAMPAIGN_PROPERTIES, CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS
-
     mapper = platform.hubspot_mapper
     config = platform.config
     steps: list[dict[str, Any]] = [
@@ -47,7 +66,7 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
             _step(
                 "oauth_token",
                 "POST",
-                "/oauth/v1/token",
+                TOKEN_PATH,
                 form={
                     "grant_type": "refresh_token",
                     "client_id": config.client_id,
@@ -84,22 +103,13 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
     spec = mapper.campaign_spec(content)
     if spec is not None:
         campaign_id = placeholder(f"id of the campaign named {spec.name!r}")
-        steps.append(
-            _step(
-                "find_campaign",
-                "GET",
-                CAMPAIGNS,
-                params={"name": spec.name, "limit": 100, "properties": CAMPAIGN_PROPERTIES},
-            )
-        )
-        steps.append(
-            _step(
-                "create_campaign",
-                "POST",
-                CAMPAIGNS,
-                json=platform.transform("create_campaign", mapper.campaign_payload(spec)),
-                when="only when no campaign of that name exists",
-            )
+        steps += _find_or_create(
+            platform,
+            "campaign",
+            CAMPAIGNS,
+            mapper.campaign_payload(spec),
+            "only when no campaign of that name exists",
+            params={"name": spec.name, "limit": 100, "properties": CAMPAIGN_PROPERTIES},
         )
         steps += [
             _step(
@@ -113,51 +123,33 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
         ]
 
     if content.kind is ContentKind.BLOG_POST:
-        steps += _blog_steps(
-            platform, content=content, campaign_id=campaign_id, uploaded=uploaded, posts=POSTS, tags=TAGS
-        )
+        steps += _blog_steps(platform, content, campaign_id, uploaded)
     elif content.kind is ContentKind.EMAIL:
-        steps += _email_steps(platform, content, campaign_id, EMAILS, LISTS)
+        steps += _email_steps(platform, content, campaign_id)
     return steps
 
 
-def _uploaded(results: list[AssetResult]) -> AssetsResponse:
-    from marketing_platform.models import AssetsResponse
-
-    return AssetsResponse(platform="hubspot", results=results)
-
-
 def _blog_steps(
-    platform: HubSpotPlatform,
-    *,
-    content: Content,
-    campaign_id: str | None,
-    uploaded: list[AssetResult],
-    posts: str,
-    tags: str,
+    platform: HubSpotPlatform, content: Content, campaign_id: str | None, uploaded: list[AssetResult]
 ) -> list[dict[str, Any]]:
-    from .platform import CAMPAIGNS
-
     mapper = platform.hubspot_mapper
     steps: list[dict[str, Any]] = []
     tag_ids = []
     for topic in content.topics:
-        steps.append(_step("find_blog_tag", "GET", tags, params={"name": topic}))
-        steps.append(
-            _step(
-                "create_blog_tag",
-                "POST",
-                tags,
-                json=platform.transform("create_blog_tag", {"name": topic}),
-                when="only when the tag does not exist",
-            )
+        steps += _find_or_create(
+            platform,
+            "blog_tag",
+            TAGS,
+            {"name": topic},
+            "only when the tag does not exist",
+            params={"name": topic},
         )
         tag_ids.append(placeholder(f"tag id of {topic!r}"))
-    image = featured_image(_uploaded(uploaded))
+    image = featured_image(AssetsResponse(platform="hubspot", results=uploaded))
     payload = mapper.blog_post_payload(content, tag_ids=tag_ids, campaign_id=campaign_id, image=image)
     post_id = placeholder("id of the new blog post")
     steps.append(
-        _step("create_blog_post", "POST", posts, json=platform.transform("create_blog_post", payload))
+        _step("create_blog_post", "POST", POSTS, json=platform.transform("create_blog_post", payload))
     )
     if campaign_id is not None:
         steps.append(
@@ -165,36 +157,29 @@ def _blog_steps(
         )
     if content.schedule_at is not None:
         body = platform.transform("schedule_blog_post", mapper.schedule_payload(post_id, content.schedule_at))
-        steps.append(_step("schedule_blog_post", "POST", f"{posts}/schedule", json=body))
+        steps.append(_step("schedule_blog_post", "POST", f"{POSTS}/schedule", json=body))
     else:
-        steps.append(_step("publish_blog_post", "POST", f"{posts}/{post_id}/draft/push-live"))
+        steps.append(_step("publish_blog_post", "POST", f"{POSTS}/{post_id}/draft/push-live"))
     return steps
 
 
 def _email_steps(
-    platform: HubSpotPlatform, content: Content, campaign_id: str | None, emails: str, lists: str
+    platform: HubSpotPlatform, content: Content, campaign_id: str | None
 ) -> list[dict[str, Any]]:
-    from .errors import EMAIL_PUBLISH_TIER
-    from .platform import CAMPAIGNS
-
     mapper = platform.hubspot_mapper
     steps: list[dict[str, Any]] = []
     list_ids = []
     audience = content.audience
     for name in audience.lists if audience else []:
-        steps.append(
-            _step("find_list", "GET", f"{lists}/object-type-id/{CONTACTS}/name/{quote(name, safe='')}")
+        steps += _find_or_create(
+            platform,
+            "list",
+            LISTS,
+            mapper.list_payload(name),
+            "only when no list of that name exists",
+            lookup=f"{LISTS}/object-type-id/{CONTACTS}/name/{quote(name, safe='')}",
+            create=audience is not None and audience.create_missing,
         )
-        if audience is not None and audience.create_missing:
-            steps.append(
-                _step(
-                    "create_list",
-                    "POST",
-                    lists,
-                    json=platform.transform("create_list", mapper.list_payload(name)),
-                    when="only when no list of that name exists",
-                )
-            )
         list_ids.append(placeholder(f"list id of {name!r}"))
     payload = mapper.email_payload(content, campaign_id=campaign_id, list_ids=list_ids)
     email_id = placeholder("id of the new marketing email")
@@ -202,7 +187,7 @@ def _email_steps(
         _step(
             "create_marketing_email",
             "POST",
-            emails,
+            EMAILS,
             json=platform.transform("create_marketing_email", payload),
         )
     )
@@ -216,6 +201,6 @@ def _email_steps(
         ]
     if mapper.publish_email(content):
         steps.append(
-            _step("publish_marketing_email", "POST", f"{emails}/{email_id}/publish", needs=EMAIL_PUBLISH_TIER)
+            _step("publish_marketing_email", "POST", f"{EMAILS}/{email_id}/publish", needs=EMAIL_PUBLISH_TIER)
         )
     return steps

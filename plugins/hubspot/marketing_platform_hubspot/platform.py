@@ -45,20 +45,13 @@ from marketing_platform.ratelimit import RateLimits, describe
 
 from . import plan as planning
 from .auth import OAuthRefresh, PrivateAppToken
-from .client import HubSpotClient, Reply
+from .client import CAMPAIGN_PROPERTIES, CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS, HubSpotClient, Reply
 from .errors import EMAIL_PUBLISH_TIER, PLATFORM, MissingScopes
 from .mapping import CONTACTS, HubSpotMapper, featured_image
 from .settings import API_KEY_NOTICE, TIER_LIMITS, AuthMode, HubSpotSettings
 
 log = logging.getLogger("marketing_platform.hubspot")
 
-CAMPAIGNS = "/marketing/v3/campaigns"
-POSTS = "/cms/v3/blogs/posts"
-TAGS = "/cms/v3/blogs/tags"
-EMAILS = "/marketing/v3/emails"
-LISTS = "/crm/v3/lists"
-FILES = "/files/v3/files"
-CAMPAIGN_PROPERTIES = "hs_name,hs_start_date,hs_end_date,hs_notes"
 _MAX_PAGES = 10
 #: Pages of 100 emails (newest first) searched for an email by name on replay.
 _EMAIL_PAGES = 50
@@ -131,27 +124,16 @@ class HubSpotPlatform(MarketingPlatform):
     def effective_rate_limits(self) -> RateLimits:
         """The tier's budget (``HUBSPOT_RATE_TIER``; OAuth apps 110/10 s), unless
         ``HUBSPOT_RATE_LIMIT`` / ``_MAX_CONCURRENT`` / ``_DAILY_QUOTA`` override it."""
-        config = self.config
-        try:
-            mode = config.auth_mode()
-        except MarketingPlatformError:
-            mode = "private_app"
-        return config.tier_limits(mode).overridden_by(config)
+        return self.config.tier_limits(self.auth_mode).overridden_by(self.config)
 
     # ------------------------------------------------------------- campaigns
     def find_campaign(self, name: str) -> CampaignResponse | None:
         """The campaign whose ``hs_name`` is exactly ``name`` (HubSpot's filter is broader)."""
-        params: dict[str, Any] = {"name": name, "limit": 100, "properties": CAMPAIGN_PROPERTIES}
-        for _ in range(_MAX_PAGES):
-            reply = self.api.get(CAMPAIGNS, params=params)
+        params = {"name": name, "limit": 100, "properties": CAMPAIGN_PROPERTIES}
+        for reply in self.api.pages(CAMPAIGNS, params, _MAX_PAGES):
             for item in reply.get("results") or []:
-                properties = item.get("properties") or {}
-                if properties.get("hs_name") == name:
+                if (item.get("properties") or {}).get("hs_name") == name:
                     return self._campaign_response(item, reply, reused=True)
-            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return None
-            params["after"] = after
         return None
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
@@ -457,18 +439,13 @@ class HubSpotPlatform(MarketingPlatform):
         the match itself is exact (or that path plus ``/`` + the slug)."""
         blog_id = self.hubspot_mapper.blog_id(content)
         slug = self.hubspot_mapper.slug(content).strip("/")
-        params: dict[str, Any] = {"slug__contains": slug, "contentGroupId": blog_id, "limit": 100}
-        for _ in range(_MAX_PAGES):
-            reply = self.api.get(POSTS, params=params)
+        params = {"slug__contains": slug, "contentGroupId": blog_id, "limit": 100}
+        for reply in self.api.pages(POSTS, params, _MAX_PAGES):
             for post in reply.get("results") or []:
                 found = str(post.get("slug") or "").strip("/")
                 same_slug = found == slug or found.endswith("/" + slug)
                 if same_slug and str(post.get("contentGroupId")) == blog_id:
                     return post, reply.request_id
-            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                break
-            params["after"] = after
         return None, None
 
     def _find_email(
@@ -483,16 +460,10 @@ class HubSpotPlatform(MarketingPlatform):
             for asset in reply.get("results") or []:
                 if asset.get("name") == name:
                     return self.api.get(f"{EMAILS}/{asset.get('id')}").body, reply.request_id
-        params: dict[str, Any] = {"limit": 100, "sort": "-createdAt"}
-        for _ in range(_EMAIL_PAGES):
-            reply = self.api.get(EMAILS, params=params)
+        for reply in self.api.pages(EMAILS, {"limit": 100, "sort": "-createdAt"}, _EMAIL_PAGES):
             for email in reply.get("results") or []:
                 if email.get("name") == name:
                     return email, reply.request_id
-            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                break
-            params["after"] = after
         return None, None
 
     def _existing(self, item: dict[str, Any], kind: str, request_id: str | None) -> PublishResponse:

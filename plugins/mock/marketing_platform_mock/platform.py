@@ -6,8 +6,8 @@
   measured on real platforms: campaign ~1.8 s, publish ~1.2 s, asset upload ~2.5 s,
   with seeded jitter. ``none`` (default) answers at once.
 * ``MOCK_FAILURES`` injects the real error types with seeded probabilities.
-* Published content moves draft -> scheduled -> published, honouring ``schedule_at``
-  against the adapter's clock.
+* Published content is scheduled until ``schedule_at`` (by the adapter's clock), then
+  published; without a future ``schedule_at`` it is published at once.
 * State persists beside the activation log; creating a campaign twice reuses it.
 """
 
@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from marketing_platform.errors import (
     AuthenticationError,
     ContentRejected,
+    MarketingPlatformError,
     NotFound,
     PlatformUnavailable,
     Problem,
@@ -44,7 +45,7 @@ from marketing_platform.models import (
 from marketing_platform.platform import MarketingPlatform
 from marketing_platform.ratelimit import RateLimits
 
-from .settings import MockSettings
+from .settings import FAILURE_KINDS, MockSettings
 from .state import MockState
 
 CDN = "https://cdn.mock-platform.example"
@@ -52,6 +53,38 @@ SITE = "https://content.mock-platform.example"
 
 #: Mean latency per operation (seconds) for MOCK_LATENCY=realistic.
 REALISTIC_LATENCY = {"create_campaign": 1.8, "publish_content": 1.2, "upload_asset": 2.5}
+
+#: The error each MOCK_FAILURES kind injects (its ``code`` is the kind): class, message
+#: and further arguments, in the order the draws are checked (the first hit wins).
+INJECTED: dict[str, tuple[type[MarketingPlatformError], str, dict[str, Any]]] = {
+    "auth": (
+        AuthenticationError,
+        "injected failure: the mock refused the credentials",
+        {"hint": "unset MOCK_FAILURES (or lower its auth rate)"},
+    ),
+    "rate_limit": (
+        RateLimitError,
+        "injected failure: mock rate limit exceeded",
+        {
+            "scope": "window",
+            "retry_after": 1.0,
+            "hint": "retry after the window; lower MOCK_FAILURES to stop injecting",
+        },
+    ),
+    "unavailable": (
+        PlatformUnavailable,
+        "injected failure: the mock platform is unavailable",
+        {"hint": "replay the activation with `mplat replay`"},
+    ),
+    "validation": (
+        ContentRejected,
+        "injected failure: the mock rejected the content",
+        {
+            "problems": [Problem("", "rejected by MOCK_FAILURES validation injection")],
+            "hint": "unset MOCK_FAILURES (or lower its validation rate)",
+        },
+    ),
+}
 
 
 class MockPlatform(MarketingPlatform):
@@ -79,57 +112,19 @@ class MockPlatform(MarketingPlatform):
         digest = hashlib.sha256(f"{self.settings.seed}:{kind}:{key}".encode()).hexdigest()
         return f"mock-{kind}-{digest[:12]}"
 
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), UTC)
-
     def _behave(self, operation: str) -> None:
         """Apply the latency profile and the seeded failure injection for one call."""
         with self._lock:
-            draws = {
-                kind: self._failure_rng.random()
-                for kind in ("rate_limit", "unavailable", "auth", "validation")
-            }
+            draws = {kind: self._failure_rng.random() for kind in FAILURE_KINDS}  # draw order is seeded
             delay = 0.0
             if self.settings.latency == "realistic":
                 delay = REALISTIC_LATENCY.get(operation, 0.5) * self._latency_rng.uniform(0.7, 1.3)
         if delay:
             self.sleep(delay)
         request_id = self._id("req", f"{operation}:{self.clock()}")
-        if draws["auth"] < self._failures.get("auth", 0):
-            raise AuthenticationError(
-                "injected failure: the mock refused the credentials",
-                platform=self.name,
-                code="auth",
-                request_id=request_id,
-                hint="unset MOCK_FAILURES (or lower its auth rate)",
-            )
-        if draws["rate_limit"] < self._failures.get("rate_limit", 0):
-            raise RateLimitError(
-                "injected failure: mock rate limit exceeded",
-                platform=self.name,
-                code="rate_limit",
-                scope="window",
-                retry_after=1.0,
-                request_id=request_id,
-                hint="retry after the window; lower MOCK_FAILURES to stop injecting",
-            )
-        if draws["unavailable"] < self._failures.get("unavailable", 0):
-            raise PlatformUnavailable(
-                "injected failure: the mock platform is unavailable",
-                platform=self.name,
-                code="unavailable",
-                request_id=request_id,
-                hint="replay the activation with `mplat replay`",
-            )
-        if draws["validation"] < self._failures.get("validation", 0):
-            raise ContentRejected(
-                "injected failure: the mock rejected the content",
-                platform=self.name,
-                code="validation",
-                request_id=request_id,
-                problems=[Problem("", "rejected by MOCK_FAILURES validation injection")],
-                hint="unset MOCK_FAILURES (or lower its validation rate)",
-            )
+        for kind, (error, message, extra) in INJECTED.items():
+            if draws[kind] < self._failures.get(kind, 0):
+                raise error(message, platform=self.name, code=kind, request_id=request_id, **extra)
 
     # ------------------------------------------------------------ operations
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
@@ -184,20 +179,20 @@ class MockPlatform(MarketingPlatform):
         payload = self.transform("publish_content", self.mapper.generic_payload(content))
         object_id = self._id(content.kind.value, content.id)
         created = self.clock()
-        self.state.put(
-            object_id=object_id,
-            type_=content.kind.value,
-            name=content.id,
-            status="draft",
-            created_at=created,
-            data={"payload": payload, "campaign": campaign.external_id if campaign else None},
-        )
         scheduled = content.schedule_at
         if scheduled is not None and scheduled.timestamp() > created:
             status, schedule_ts = "scheduled", scheduled.timestamp()
         else:
             status, schedule_ts = "published", None
-        self.state.set_status(object_id, status, schedule_ts)
+        self.state.put(
+            object_id=object_id,
+            type_=content.kind.value,
+            name=content.id,
+            status=status,
+            created_at=created,
+            schedule_at=schedule_ts,
+            data={"payload": payload, "campaign": campaign.external_id if campaign else None},
+        )
         images = [r.url for r in (assets.results if assets else []) if r.url]
         return PublishResponse(
             platform=self.name,
@@ -215,12 +210,11 @@ class MockPlatform(MarketingPlatform):
         row = self.state.get(self._id(content.kind.value, content.id))
         if row is None:
             return None
-        status = self.get_status(row["id"]).status
         return PublishResponse(
             platform=self.name,
             external_id=row["id"],
             content_id=content.id,
-            status=status,
+            status=self._status(row),
             url=f"{SITE}/{content.kind.value.replace('_', '-')}/{content.id}",
             created_at=datetime.fromtimestamp(row["created_at"], UTC),
             metadata={"reused": True},
@@ -262,17 +256,22 @@ class MockPlatform(MarketingPlatform):
                 code="not_found",
                 hint="use an external id from `mplat status ACTIVATION_ID` or `mplat log --json`",
             )
-        status = row["status"]
-        if status == "scheduled" and row["schedule_at"] is not None and self.clock() >= row["schedule_at"]:
-            status = "published"
-            self.state.set_status(ref, status, None)
         return StatusResponse(
             platform=self.name,
             external_id=ref,
-            status=status,
+            status=self._status(row),
             created_at=datetime.fromtimestamp(row["created_at"], UTC),
             metadata={"type": row["type"]},
         )
+
+    def _status(self, row: dict[str, Any]) -> str:
+        """The stored object's status; a scheduled one whose time has come is published
+        now (and stored so)."""
+        status = str(row["status"])
+        if status == "scheduled" and row["schedule_at"] is not None and self.clock() >= row["schedule_at"]:
+            status = "published"
+            self.state.set_status(row["id"], status, None)
+        return status
 
     def check(self) -> CheckResponse:
         return CheckResponse(
