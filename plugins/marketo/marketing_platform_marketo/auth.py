@@ -69,6 +69,13 @@ def _lock_for(key: tuple[str, str]) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
+def _error_detail(body: Any, default: str = "") -> str:
+    """The identity answer's ``error_description`` (else ``error``, else ``default``)."""
+    if not isinstance(body, dict):
+        return default
+    return str(body.get("error_description") or body.get("error") or default)
+
+
 def parse_token(response: httpx.Response) -> tuple[str, float]:
     """``(access_token, expires_in)`` from an identity answer, or a core error."""
     body = json_body(response)
@@ -80,9 +87,7 @@ def parse_token(response: httpx.Response) -> tuple[str, float]:
             hint="check the instance's IP allow-list (Admin > Web Services) and that the API user is active",
         )
     if response.status_code in (400, 401):
-        detail = ""
-        if isinstance(body, dict):
-            detail = str(body.get("error_description") or body.get("error") or "")
+        detail = _error_detail(body)
         raise AuthenticationError(
             "Marketo identity refused the client credentials"
             + (f": {redact(detail)}" if detail else f" (HTTP {response.status_code})"),
@@ -107,7 +112,7 @@ def parse_token(response: httpx.Response) -> tuple[str, float]:
         )
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
-        detail = str(body.get("error_description") or body.get("error") or "no access_token in the answer")
+        detail = _error_detail(body, "no access_token in the answer")
         raise AuthenticationError(
             f"Marketo identity did not issue a token: {redact(detail)}",
             platform=PLATFORM,
@@ -144,7 +149,6 @@ class MarketoTokenProvider:
         self._sleep = sleep
         self.min_life = min_life
         self._local = threading.local()
-        self.fetches = 0
 
     def __repr__(self) -> str:
         return f"MarketoTokenProvider(base_url={self._key[0]!r}, client_id={self._client_id!r})"
@@ -178,7 +182,6 @@ class MarketoTokenProvider:
         return _Token(value, self._clock() + expires_in)
 
     def _request(self) -> tuple[str, float]:
-        self.fetches += 1
         form: dict[str, Any] = {
             "grant_type": "client_credentials",
             "client_id": self._client_id,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -127,8 +127,3 @@ def approve_template(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Approve the draft of the email template REF (its id or name)."""
     with _adapter(ctx) as platform:
         _emit([platform.approve_email_template(ref)], as_json)
-
-
-def commands() -> Any:
-    """The group the core CLI mounts as ``mplat marketo``."""
-    return marketo

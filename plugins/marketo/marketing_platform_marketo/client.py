@@ -22,7 +22,7 @@ Contract:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,8 @@ from .errors import PLATFORM, first_error
 ASSET = "/rest/asset/v1"
 #: Codes that may be answered after Marketo applied the request.
 MAY_HAVE_APPLIED = frozenset({"604", "713", "719"})
+#: Records per request of an offset-paged listing (``maxReturn``; Marketo's maximum).
+PAGE_SIZE = 200
 Files = Callable[[], Any]
 
 
@@ -55,7 +57,6 @@ class Envelope:
 
     request_id: str | None
     result: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def first(self) -> dict[str, Any] | None:
@@ -158,8 +159,7 @@ def make_parser(
                 reason for r in skipped for reason in (r.get("reasons") or []) if isinstance(reason, dict)
             ]
             raise first_error(reasons, request_id=request_id, hints=hints, window_seconds=window_seconds)
-        warnings = [str(w) for w in body.get("warnings") or []]
-        return Envelope(request_id=request_id, result=records, warnings=warnings)
+        return Envelope(request_id=request_id, result=records)
 
     return parse
 
@@ -167,9 +167,13 @@ def make_parser(
 class MarketoClient:
     """Asset API calls: GET with query parameters, POST form, POST multipart."""
 
-    def __init__(self, http: PlatformHTTP, *, window_seconds: float = 20.0) -> None:
+    def __init__(self, http: PlatformHTTP) -> None:
         self.http = http
-        self.window_seconds = window_seconds
+
+    @property
+    def window_seconds(self) -> float:
+        """How long a 606 makes every caller wait: the rate budget's window."""
+        return self.http.budget.limits.per_seconds
 
     def get(
         self, path: str, params: Mapping[str, Any] | None = None, *, hints: Mapping[str, str] | None = None
@@ -211,5 +215,20 @@ class MarketoClient:
             return self.get(path, params, hints=hints)
         except NotFound as exc:
             if exc.code == "702":
-                return Envelope(request_id=exc.request_id, warnings=[exc.message])
+                return Envelope(request_id=exc.request_id)
             raise
+
+    def pages(
+        self, path: str, params: Mapping[str, Any] | None = None, *, find: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of an offset-paged listing, one GET per :data:`PAGE_SIZE` records
+        (``params`` follow ``maxReturn`` and ``offset``); with ``find`` a 702 ends it, as
+        in :meth:`find`."""
+        fetch: Callable[[str, Mapping[str, Any]], Envelope] = self.find if find else self.get
+        offset = 0
+        while True:
+            page = fetch(path, {"maxReturn": PAGE_SIZE, "offset": offset, **(params or {})})
+            yield from page.result
+            if len(page.result) < PAGE_SIZE:
+                return
+            offset += PAGE_SIZE

@@ -8,11 +8,15 @@ placeholders in a plan).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from marketing_platform.errors import Problem
+from marketing_platform.errors import ContentRejected, Problem
 from marketing_platform.mapping import ContentMapper
-from marketing_platform.models import CampaignSpec, Content, ContentKind
+from marketing_platform.models import Asset, CampaignSpec, Content, ContentKind, EmailSpec, LandingPageSpec
+
+from .errors import PLATFORM
 
 PROGRAM_TYPES = ("Default", "Event", "Event with Webinar", "Engagement", "Email")
 
@@ -43,7 +47,6 @@ DEFAULT_CHANNELS = {
 }
 
 TOKEN_NAME_MAX = 50
-TOKEN_TYPES = ("text", "rich text", "date", "number", "score")
 #: The program tokens (``{{my.<name>}}``) written from every piece of content.
 MY_TITLE = "Content Title"
 MY_SUMMARY = "Content Summary"
@@ -102,12 +105,22 @@ def token_form(token: dict[str, Any]) -> dict[str, Any]:
     return {"folderType": "Program", **token}
 
 
+def file_form(asset: Asset, *, folder_id: Any, insert_only: bool) -> dict[str, Any]:
+    """The non-file fields of ``POST files.json``."""
+    return {
+        "name": asset.filename,
+        "folder": folder_ref(folder_id),
+        "description": asset.alt_text,
+        "insertOnly": insert_only,
+    }
+
+
 def email_form(content: Content, *, program_id: Any, template_id: Any) -> dict[str, Any]:
     """The fields of ``POST emails.json`` (the email lives in the program)."""
     spec = content.email
     assert spec is not None
     return {
-        "name": email_name(content),
+        "name": EMAIL.name(content),
         "folder": folder_ref(program_id, "Program"),
         "template": template_id,
         "subject": spec.subject,
@@ -118,17 +131,12 @@ def email_form(content: Content, *, program_id: Any, template_id: Any) -> dict[s
     }
 
 
-def email_section_form(content: Content) -> dict[str, Any]:
-    """The fields of ``POST email/{id}/content/{htmlId}.json``."""
-    return {"type": "Text", "value": content.body or ""}
-
-
 def landing_page_form(content: Content, *, program_id: Any, template_id: Any) -> dict[str, Any]:
     """The fields of ``POST landingPages.json``."""
     spec = content.landing_page
     assert spec is not None
     return {
-        "name": landing_page_name(content),
+        "name": LANDING_PAGE.name(content),
         "folder": folder_ref(program_id, "Program"),
         "template": template_id,
         "title": spec.title or content.title,
@@ -137,24 +145,143 @@ def landing_page_form(content: Content, *, program_id: Any, template_id: Any) ->
     }
 
 
-def landing_page_section_form(content: Content, section_type: str) -> dict[str, Any]:
-    """The fields of ``POST landingPage/{id}/content/{contentId}.json``."""
+def section_form(content: Content, section_type: str) -> dict[str, Any]:
+    """The fields of ``POST email/{id}/content/{htmlId}.json`` and
+    ``POST landingPage/{id}/content/{contentId}.json``."""
     return {"type": section_type, "value": content.body or ""}
 
 
-def email_name(content: Content) -> str:
-    """The email's name in its program: ``marketo.email_name``, else the content id.
+def email_section(sections: list[dict[str, Any]], wanted: Any) -> tuple[str, str]:
+    """``(htmlId, "Text")``: the section ``wanted``, else the first unlocked text one."""
+    if wanted:
+        ids = [str(s.get("htmlId")) for s in sections]
+        if str(wanted) in ids:
+            return str(wanted), "Text"
+        raise ContentRejected(
+            f"the email has no section {wanted!r}",
+            platform=PLATFORM,
+            code="section",
+            problems=[Problem("marketo.section", f"valid sections: {', '.join(ids) or 'none'}")],
+            hint="set marketo.section to one of the template's editable sections",
+        )
+    for section in sections:
+        if str(section.get("contentType", "")).lower() in {"text", "richtext"} and not section.get(
+            "isLocked"
+        ):
+            return str(section["htmlId"]), "Text"
+    raise ContentRejected(
+        "the email template has no editable text section",
+        platform=PLATFORM,
+        code="section",
+        problems=[Problem("email.template", 'no editable section (class="mktEditable") in the template')],
+        hint='add an editable section (an element with class="mktEditable" and an id) to the template',
+    )
 
-    The name is how a replay finds the email again, so it must identify the *content*:
-    two pieces of content with the same title in one program get two emails. (The id is
-    at most 200 characters; Marketo allows 255.)"""
-    return str(content.options_for("marketo").get("email_name") or content.id)
+
+def landing_page_section(sections: list[dict[str, Any]], wanted: Any) -> tuple[str, str]:
+    """``(id, type)``: the section ``wanted``, else the first RichText or HTML one."""
+    for section in sections:
+        kind = str(section.get("type", ""))
+        if (wanted and str(section.get("id")) == str(wanted)) or (
+            not wanted and kind in {"RichText", "HTML"}
+        ):
+            return str(section["id"]), kind if kind in {"RichText", "HTML"} else "RichText"
+    raise ContentRejected(
+        "the landing page has no editable rich-text or HTML section",
+        platform=PLATFORM,
+        code="section",
+        problems=[
+            Problem("landing_page.template", "no RichText/HTML section" + (f" {wanted!r}" if wanted else ""))
+        ],
+        hint="use a template with a rich-text or HTML section, or set marketo.section",
+    )
 
 
-def landing_page_name(content: Content) -> str:
-    """The landing page's name in its program: ``marketo.landing_page_name``, else the
-    content id (unique per content, like :func:`email_name`)."""
-    return str(content.options_for("marketo").get("landing_page_name") or content.id)
+@dataclass(frozen=True)
+class AssetKind:
+    """What differs between an email and a landing page, for the adapter and ``plan()``.
+
+    Paths follow ``ref``: ``/{ref}Template/byName.json``, ``/{ref}/byName.json``,
+    ``/{ref}s.json``, ``/{ref}/{id}/content.json``, ``/{ref}/{id}/content/{section}.json``,
+    ``/{ref}/{id}/approveDraft.json``; ``ref`` also prefixes the external id. ``key`` names
+    the content field (``email`` / ``landing_page``), the ``marketo.{key}_name`` option and
+    the operations (``create_{key}``, ``update_{key}_content``, ``approve_{key}``)."""
+
+    ref: str
+    key: str
+    #: The fields of ``POST /{ref}s.json``.
+    form: Callable[..., dict[str, Any]]
+    #: ``(section id, section type)`` from the asset's sections and ``marketo.section``.
+    pick_section: Callable[[list[dict[str, Any]], Any], tuple[str, str]]
+    #: What the template is called in a plan, and the status its lookup asks for.
+    template_label: str
+    template_status: str | None
+    #: True when ``byName`` takes the program folder; else its results are filtered by it.
+    search_in_folder: bool
+    #: True when the record the approval answers is merged into the response.
+    merge_approved: bool
+    #: Plan wording: which section is picked, its type (None: the section's own).
+    section_placeholder: str
+    section_type: str | None
+    find_note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.key.replace("_", " ")
+
+    def spec(self, content: Content) -> EmailSpec | LandingPageSpec | None:
+        spec: EmailSpec | LandingPageSpec | None = getattr(content, self.key)
+        return spec
+
+    def name(self, content: Content) -> str:
+        """The asset's name in its program: ``marketo.{key}_name``, else the content id.
+
+        The name is how a replay finds the asset again, so it must identify the *content*:
+        two pieces of content with the same title in one program get two assets. (The id is
+        at most 200 characters; Marketo allows 255.)"""
+        return str(content.options_for("marketo").get(f"{self.key}_name") or content.id)
+
+    def search_params(self, name: str, program_id: Any) -> dict[str, Any]:
+        """The parameters of ``GET /{ref}/byName.json``."""
+        if self.search_in_folder:
+            return {"name": name, "folder": folder_ref(program_id, "Program")}
+        return {"name": name}
+
+
+EMAIL = AssetKind(
+    ref="email",
+    key="email",
+    form=email_form,
+    pick_section=email_section,
+    template_label="approved email template",
+    template_status="approved",
+    search_in_folder=True,
+    merge_approved=True,
+    section_placeholder="first editable text section",
+    section_type="Text",
+    find_note="an existing draft is filled in instead of creating another",
+)
+LANDING_PAGE = AssetKind(
+    ref="landingPage",
+    key="landing_page",
+    form=landing_page_form,
+    pick_section=landing_page_section,
+    template_label="landing page template",
+    template_status=None,
+    search_in_folder=False,
+    merge_approved=False,
+    section_placeholder="first rich-text/HTML section",
+    section_type=None,
+)
+
+
+def asset_kind(content: Content) -> AssetKind | None:
+    """The email or landing page ``content`` makes in its program (None: the program only)."""
+    if content.kind is ContentKind.EMAIL:
+        return EMAIL
+    if content.landing_page is not None and content.landing_page.template:
+        return LANDING_PAGE
+    return None
 
 
 def _extra_tokens(content: Content) -> dict[str, Any]:

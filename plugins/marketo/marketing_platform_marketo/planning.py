@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from marketing_platform.models import Content, ContentKind
+from marketing_platform.models import Content
 
 from . import mapping as m
 from .auth import IDENTITY_PATH
@@ -64,12 +64,11 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
             _get("resolve_files_folder", "/folder/byName.json", {"name": files_folder, "type": "Folder"})
         )
         for asset in content.assets:
-            fields = {
-                "name": asset.filename,
-                "folder": m.folder_ref(_placeholder(f"id of folder {files_folder!r}")),
-                "description": asset.alt_text,
-                "insertOnly": settings.insert_only,
-            }
+            fields = m.file_form(
+                asset,
+                folder_id=_placeholder(f"id of folder {files_folder!r}"),
+                insert_only=settings.insert_only,
+            )
             step = _post("upload_file", "/files.json", platform.transform("upload_file", fields))
             step["multipart"] = {
                 **step.pop("form"),
@@ -124,78 +123,44 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
                 platform.transform("create_token", m.token_form(token)),
             )
         )
-    if content.kind is ContentKind.EMAIL:
-        steps += _email_steps(platform, content, program)
-    elif content.landing_page is not None and content.landing_page.template:
-        steps += _landing_page_steps(platform, content, program)
+    kind = m.asset_kind(content)
+    if kind is not None:
+        steps += _asset_steps(platform, content, program, kind)
     return steps
 
 
-def _email_steps(platform: MarketoPlatform, content: Content, program: str) -> list[dict[str, Any]]:
-    assert content.email is not None
-    email = _placeholder(f"id of email {m.email_name(content)!r}")
-    template = _placeholder(f"id of approved email template {content.email.template!r}")
-    section = content.options_for("marketo").get("section") or _placeholder("first editable text section")
+def _asset_steps(
+    platform: MarketoPlatform, content: Content, program: str, kind: m.AssetKind
+) -> list[dict[str, Any]]:
+    spec = kind.spec(content)
+    assert spec is not None
+    name = kind.name(content)
+    asset = _placeholder(f"id of {kind.label} {name!r}")
+    template = _placeholder(f"id of {kind.template_label} {spec.template!r}")
+    section = content.options_for("marketo").get("section") or _placeholder(kind.section_placeholder)
+    section_type = kind.section_type or _placeholder("RichText or HTML, as the section is")
+    template_params: dict[str, Any] = {"name": spec.template}
+    if kind.template_status:
+        template_params["status"] = kind.template_status
     steps = [
+        _get(f"find_{kind.key}_template", f"/{kind.ref}Template/byName.json", template_params),
         _get(
-            "find_email_template",
-            "/emailTemplate/byName.json",
-            {"name": content.email.template, "status": "approved"},
-        ),
-        _get(
-            "find_email",
-            "/email/byName.json",
-            {"name": m.email_name(content), "folder": m.folder_ref(program, "Program")},
-            note="an existing draft is filled in instead of creating another",
+            f"find_{kind.key}", f"/{kind.ref}/byName.json", kind.search_params(name, program), kind.find_note
         ),
         _post(
-            "create_email",
-            "/emails.json",
+            f"create_{kind.key}",
+            f"/{kind.ref}s.json",
             platform.transform(
-                "create_email", m.email_form(content, program_id=program, template_id=template)
+                f"create_{kind.key}", kind.form(content, program_id=program, template_id=template)
             ),
         ),
-        _get("list_email_sections", f"/email/{email}/content.json", {}),
+        _get(f"list_{kind.key}_sections", f"/{kind.ref}/{asset}/content.json", {}),
         _post(
-            "update_email_content",
-            f"/email/{email}/content/{section}.json",
-            platform.transform("update_email_content", m.email_section_form(content)),
+            f"update_{kind.key}_content",
+            f"/{kind.ref}/{asset}/content/{section}.json",
+            platform.transform(f"update_{kind.key}_content", m.section_form(content, section_type)),
         ),
     ]
     if platform.marketo_settings.approve:
-        steps.append(_post("approve_email", f"/email/{email}/approveDraft.json"))
-    return steps
-
-
-def _landing_page_steps(platform: MarketoPlatform, content: Content, program: str) -> list[dict[str, Any]]:
-    assert content.landing_page is not None
-    page = _placeholder(f"id of landing page {m.landing_page_name(content)!r}")
-    template = _placeholder(f"id of landing page template {content.landing_page.template!r}")
-    section = content.options_for("marketo").get("section") or _placeholder("first rich-text/HTML section")
-    section_type = _placeholder("RichText or HTML, as the section is")
-    steps = [
-        _get(
-            "find_landing_page_template",
-            "/landingPageTemplate/byName.json",
-            {"name": content.landing_page.template},
-        ),
-        _get("find_landing_page", "/landingPage/byName.json", {"name": m.landing_page_name(content)}),
-        _post(
-            "create_landing_page",
-            "/landingPages.json",
-            platform.transform(
-                "create_landing_page", m.landing_page_form(content, program_id=program, template_id=template)
-            ),
-        ),
-        _get("list_landing_page_sections", f"/landingPage/{page}/content.json", {}),
-        _post(
-            "update_landing_page_content",
-            f"/landingPage/{page}/content/{section}.json",
-            platform.transform(
-                "update_landing_page_content", m.landing_page_section_form(content, section_type)
-            ),
-        ),
-    ]
-    if platform.marketo_settings.approve:
-        steps.append(_post("approve_landing_page", f"/landingPage/{page}/approveDraft.json"))
+        steps.append(_post(f"approve_{kind.key}", f"/{kind.ref}/{asset}/approveDraft.json"))
     return steps

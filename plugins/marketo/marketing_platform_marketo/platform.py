@@ -27,6 +27,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -42,7 +43,6 @@ from marketing_platform.models import (
     Capability,
     CheckResponse,
     Content,
-    ContentKind,
     PublishResponse,
     StatusResponse,
 )
@@ -58,6 +58,8 @@ from .settings import MarketoSettings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: The kinds of ref :meth:`MarketoPlatform.get_status` reads (each is its path segment).
+_REF_KINDS = frozenset({"program", "email", "landingPage", "file", "emailTemplate"})
 _APPROVE_HINT = (
     "approve requires a draft: the asset may be approved already, or its draft is incomplete "
     "(check it in Marketo, then replay)"
@@ -143,7 +145,7 @@ class MarketoPlatform(MarketingPlatform):
                 sleep=self.sleep,
             )
             http.tokens = self._tokens
-            self._client = MarketoClient(http, window_seconds=self.effective_rate_limits().per_seconds)
+            self._client = MarketoClient(http)
         return self._client
 
     @property
@@ -168,14 +170,13 @@ class MarketoPlatform(MarketingPlatform):
         if key in self._folders:
             return self._folders[key]
         hint = f"folder {name!r} not found; create it in Marketo or set {setting}"
-        found = self.client.find("/folder/byName.json", {"name": name, "type": "Folder"}, hints={"710": hint})
-        record = _pick_by_name(found.result, name)
+        record, request_id = self._find_folder(name, hints={"710": hint})
         if record is None:
             raise ContentRejected(
                 f"Marketo folder {name!r} not found",
                 platform=PLATFORM,
                 code="710",
-                request_id=found.request_id,
+                request_id=request_id,
                 problems=[Problem(field, f"folder {name!r} not found")],
                 hint=hint,
             )
@@ -183,19 +184,21 @@ class MarketoPlatform(MarketingPlatform):
         self._folders[key] = folder_id
         return folder_id
 
+    def _find_folder(
+        self, name: str, *, hints: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """``(record, request_id)`` of the folder called ``name`` (record None: none)."""
+        found = self.client.find("/folder/byName.json", {"name": name, "type": "Folder"}, hints=hints)
+        return _pick_by_name(found.result, name), found.request_id
+
     def channels(self, program_type: str) -> list[str]:
         """The instance's channel names applicable to ``program_type``."""
         wanted = m.APPLICABLE_TYPE.get(program_type, program_type).lower()
-        names: list[str] = []
-        offset = 0
-        while True:
-            page = self.client.get("/channels.json", {"maxReturn": 200, "offset": offset})
-            for record in page.result:
-                if str(record.get("applicableProgramType", "")).lower() == wanted:
-                    names.append(str(record.get("name")))
-            if len(page.result) < 200:
-                return names
-            offset += 200
+        return [
+            str(record.get("name"))
+            for record in self.client.pages("/channels.json")
+            if str(record.get("applicableProgramType", "")).lower() == wanted
+        ]
 
     def resolve_channel(self, program_type: str, channel: str | None) -> tuple[str, list[str]]:
         """``(channel, warnings)``: the given channel checked against ``channels.json``,
@@ -340,10 +343,9 @@ class MarketoPlatform(MarketingPlatform):
         warnings: list[str] = []
         if content.schedule_at is not None:
             warnings.append("schedule_at is not applied by the Marketo adapter; schedule the send in Marketo")
-        if content.kind is ContentKind.EMAIL:
-            response = self._publish_email(content, program_id)
-        elif content.landing_page is not None and content.landing_page.template:
-            response = self._publish_landing_page(content, program_id)
+        kind = m.asset_kind(content)
+        if kind is not None:
+            response = self._publish_asset(kind, content, program_id)
         else:
             response = PublishResponse(
                 platform=PLATFORM,
@@ -361,127 +363,63 @@ class MarketoPlatform(MarketingPlatform):
         if campaign is None or "id" not in campaign.metadata:
             return None
         program_id = int(campaign.metadata["id"])
-        if content.kind is ContentKind.EMAIL:
-            record = self._find_email(m.email_name(content), program_id)
-            kind = "email"
-        elif content.landing_page is not None and content.landing_page.template:
-            record = self._find_landing_page(m.landing_page_name(content), program_id)
-            kind = "landingPage"
-        else:
+        kind = m.asset_kind(content)
+        if kind is None:
             return None
+        record = self._find_asset(kind, kind.name(content), program_id)
         if record is None or (self.marketo_settings.approve and record.get("status") != "approved"):
             return None
-        return _content_response(kind, record, content, reused=True)
+        return _content_response(kind.ref, record, content, reused=True)
 
-    def _find_email(self, name: str, program_id: int) -> dict[str, Any] | None:
-        found = self.client.find(
-            "/email/byName.json", {"name": name, "folder": m.folder_ref(program_id, "Program")}
-        )
-        return _pick_by_name(found.result, name)
-
-    def _find_landing_page(self, name: str, program_id: int) -> dict[str, Any] | None:
-        found = self.client.find("/landingPage/byName.json", {"name": name})
+    def _find_asset(self, kind: m.AssetKind, name: str, program_id: int) -> dict[str, Any] | None:
+        """The email / landing page called ``name`` in the program, or None."""
+        found = self.client.find(f"/{kind.ref}/byName.json", kind.search_params(name, program_id))
         for record in found.result:
-            folder = record.get("folder")
-            folder_id = folder.get("value", folder.get("id")) if isinstance(folder, dict) else None
-            if record.get("name") == name and str(folder_id) == str(program_id):
+            if record.get("name") == name and (kind.search_in_folder or _in_folder(record, program_id)):
                 return record
         return None
 
-    def _find_or_create(
-        self,
-        kind: str,
-        name: str,
-        find: Callable[[], dict[str, Any] | None],
-        path: str,
-        form: Callable[[], dict[str, Any]],
-    ) -> tuple[dict[str, Any], list[str]]:
-        """The asset ``name`` found by ``find``, else created by POSTing ``form()`` to
-        ``path``; a 709 "name in use" (an earlier attempt or a concurrent activation
-        created it) is answered by looking it up again. Returns (record, warnings)."""
-        record = find()
-        if record is not None:
-            return record, []
-        try:
-            return _required(self.client.post_form(path, form())), []
-        except ContentRejected as exc:
-            return _existing_after_709(exc, find), [_taken_warning(kind, name)]
-
-    def _publish_email(self, content: Content, program_id: int) -> PublishResponse:
-        assert content.email is not None
-        assert content.email.template is not None
-        template_id = self._email_template_id(content.email.template)
-        name = m.email_name(content)
-        record, warnings = self._find_or_create(
-            "email",
-            name,
-            lambda: self._find_email(name, program_id),
-            "/emails.json",
-            lambda: self.transform(
-                "create_email", m.email_form(content, program_id=program_id, template_id=template_id)
-            ),
-        )
+    def _publish_asset(self, kind: m.AssetKind, content: Content, program_id: int) -> PublishResponse:
+        """The email / landing page ``content`` makes: found by name in the program, else
+        created from its template; then its body written into its section and approved."""
+        spec = kind.spec(content)
+        assert spec is not None
+        assert spec.template is not None
+        template_of = self._email_template_id if kind is m.EMAIL else self._landing_page_template_id
+        template_id = template_of(spec.template)
+        name = kind.name(content)
+        warnings: list[str] = []
+        record = self._find_asset(kind, name, program_id)
+        if record is None:
+            try:
+                form = kind.form(content, program_id=program_id, template_id=template_id)
+                record = _required(
+                    self.client.post_form(f"/{kind.ref}s.json", self.transform(f"create_{kind.key}", form))
+                )
+            except ContentRejected as exc:
+                # An earlier attempt whose answer was lost, or a concurrent activation, created it.
+                record = _existing_after_709(exc, lambda: self._find_asset(kind, name, program_id))
+                warnings = [_taken_warning(kind.label, name)]
         if record.get("status") == "approved":
-            response = _content_response("email", record, content, reused=True)
+            response = _content_response(kind.ref, record, content, reused=True)
             return response.model_copy(update={"warnings": warnings})
-        email_id = _record_id(record)
-        sections = self.client.get(f"/email/{email_id}/content.json").result
-        html_id = _email_section(sections, content.options_for("marketo").get("section"))
+        asset_id = _record_id(record)
+        sections = self.client.get(f"/{kind.ref}/{asset_id}/content.json").result
+        section_id, section_type = kind.pick_section(sections, content.options_for("marketo").get("section"))
         self.client.post_form(
-            f"/email/{email_id}/content/{html_id}.json",
-            self.transform("update_email_content", m.email_section_form(content)),
+            f"/{kind.ref}/{asset_id}/content/{section_id}.json",
+            self.transform(f"update_{kind.key}_content", m.section_form(content, section_type)),
             idempotent=True,
         )
         status = "draft"
         if self.marketo_settings.approve:
             approved = self.client.post_form(
-                f"/email/{email_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
+                f"/{kind.ref}/{asset_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
             )
-            record = {**record, **(approved.first or {}), "status": "approved"}
+            if kind.merge_approved:
+                record = {**record, **(approved.first or {})}
             status = "approved"
-        response = _content_response("email", {**record, "status": status}, content, reused=bool(warnings))
-        return response.model_copy(
-            update={
-                "metadata": {**response.metadata, "template_id": template_id, "section": html_id},
-                "warnings": warnings,
-            }
-        )
-
-    def _publish_landing_page(self, content: Content, program_id: int) -> PublishResponse:
-        assert content.landing_page is not None
-        assert content.landing_page.template is not None
-        template_id = self._landing_page_template_id(content.landing_page.template)
-        name = m.landing_page_name(content)
-        record, warnings = self._find_or_create(
-            "landing page",
-            name,
-            lambda: self._find_landing_page(name, program_id),
-            "/landingPages.json",
-            lambda: self.transform(
-                "create_landing_page",
-                m.landing_page_form(content, program_id=program_id, template_id=template_id),
-            ),
-        )
-        if record.get("status") == "approved":
-            response = _content_response("landingPage", record, content, reused=True)
-            return response.model_copy(update={"warnings": warnings})
-        page_id = _record_id(record)
-        sections = self.client.get(f"/landingPage/{page_id}/content.json").result
-        section_id, section_type = _landing_page_section(
-            sections, content.options_for("marketo").get("section")
-        )
-        self.client.post_form(
-            f"/landingPage/{page_id}/content/{section_id}.json",
-            self.transform("update_landing_page_content", m.landing_page_section_form(content, section_type)),
-            idempotent=True,
-        )
-        status = "draft"
-        if self.marketo_settings.approve:
-            self.client.post_form(f"/landingPage/{page_id}/approveDraft.json", hints={"709": _APPROVE_HINT})
-            status = "approved"
-        response = _content_response(
-            "landingPage", {**record, "status": status}, content, reused=bool(warnings)
-        )
+        response = _content_response(kind.ref, {**record, "status": status}, content, reused=bool(warnings))
         return response.model_copy(
             update={
                 "metadata": {**response.metadata, "template_id": template_id, "section": section_id},
@@ -502,19 +440,16 @@ class MarketoPlatform(MarketingPlatform):
             return AssetsResponse(platform=PLATFORM, results=[])
         folder_id = self.resolve_folder(settings.files_folder, setting="MARKETO_FILES_FOLDER", field="assets")
         for asset in assets:
-            fields = self.transform("upload_file", _file_fields(asset, folder_id, settings.insert_only))
+            form = m.file_form(asset, folder_id=folder_id, insert_only=settings.insert_only)
+            fields = self.transform("upload_file", form)
             try:
                 envelope = self.client.post_multipart("/files.json", fields, _file_part(asset))
                 record = _required(envelope)
                 request_id = envelope.request_id
             except ContentRejected as exc:
-                if exc.code != "709" or not settings.insert_only:
+                if not settings.insert_only:
                     raise
-                found = self.client.find("/file/byName.json", {"name": fields["name"]})
-                existing = _pick_by_name(found.result, fields["name"])
-                if existing is None:
-                    raise
-                record = existing
+                record = _existing_after_709(exc, partial(self._find_file, fields["name"]))
                 warnings.append(f"file {fields['name']!r} exists already; reused it (MARKETO_INSERT_ONLY)")
             results.append(
                 AssetResult(
@@ -538,20 +473,14 @@ class MarketoPlatform(MarketingPlatform):
             metadata={"folder_id": folder_id},
         )
 
+    def _find_file(self, name: str) -> dict[str, Any] | None:
+        return _pick_by_name(self.client.find("/file/byName.json", {"name": name}).result, name)
+
     # ------------------------------------------------------------------ templates
     def list_email_templates(self, *, status: str | None = None) -> list[EmailTemplate]:
         """Every email template (all pages), optionally only ``approved`` or ``draft``."""
-        templates: list[EmailTemplate] = []
-        offset = 0
-        while True:
-            params: dict[str, Any] = {"maxReturn": 200, "offset": offset}
-            if status:
-                params["status"] = status
-            page = self.client.find("/emailTemplates.json", params)
-            templates += [EmailTemplate.from_record(r) for r in page.result]
-            if len(page.result) < 200:
-                return templates
-            offset += 200
+        pages = self.client.pages("/emailTemplates.json", {"status": status} if status else {}, find=True)
+        return [EmailTemplate.from_record(r) for r in pages]
 
     def create_email_template(
         self,
@@ -618,21 +547,14 @@ class MarketoPlatform(MarketingPlatform):
         ``emailTemplate:ID`` (a bare id is a program)."""
         kind, _, raw = ref.rpartition(":")
         kind = kind or "program"
-        paths = {
-            "program": "program",
-            "email": "email",
-            "landingPage": "landingPage",
-            "file": "file",
-            "emailTemplate": "emailTemplate",
-        }
-        if kind not in paths or not raw.isdigit():
+        if kind not in _REF_KINDS or not raw.isdigit():
             raise NotFound(
                 f"{ref!r} is not a Marketo ref",
                 platform=PLATFORM,
                 code="ref",
                 hint="use program:ID, email:ID, landingPage:ID, file:ID or emailTemplate:ID",
             )
-        found = self.client.find(f"/{paths[kind]}/{raw}.json", {})
+        found = self.client.find(f"/{kind}/{raw}.json", {})
         record = found.first
         if record is None:
             raise NotFound(
@@ -656,8 +578,7 @@ class MarketoPlatform(MarketingPlatform):
         ``ok`` is False when it can but ``MARKETO_PROGRAM_FOLDER`` does not exist."""
         settings = self.marketo_settings
         self.tokens.token()
-        found = self.client.find("/folder/byName.json", {"name": settings.program_folder, "type": "Folder"})
-        record = _pick_by_name(found.result, settings.program_folder)
+        record, request_id = self._find_folder(settings.program_folder)
         details: dict[str, Any] = {
             "base_url": settings.base_url,
             "client_id": settings.client_id,
@@ -680,7 +601,7 @@ class MarketoPlatform(MarketingPlatform):
             success=record is not None,
             details=details,
             warnings=warnings,
-            request_id=found.request_id,
+            request_id=request_id,
         )
 
     # ------------------------------------------------------------------ dry run
@@ -781,48 +702,10 @@ def _content_response(
     )
 
 
-def _email_section(sections: list[dict[str, Any]], wanted: Any) -> str:
-    if wanted:
-        ids = [str(s.get("htmlId")) for s in sections]
-        if str(wanted) in ids:
-            return str(wanted)
-        raise ContentRejected(
-            f"the email has no section {wanted!r}",
-            platform=PLATFORM,
-            code="section",
-            problems=[Problem("marketo.section", f"valid sections: {', '.join(ids) or 'none'}")],
-            hint="set marketo.section to one of the template's editable sections",
-        )
-    for section in sections:
-        if str(section.get("contentType", "")).lower() in {"text", "richtext"} and not section.get(
-            "isLocked"
-        ):
-            return str(section["htmlId"])
-    raise ContentRejected(
-        "the email template has no editable text section",
-        platform=PLATFORM,
-        code="section",
-        problems=[Problem("email.template", 'no editable section (class="mktEditable") in the template')],
-        hint='add an editable section (an element with class="mktEditable" and an id) to the template',
-    )
-
-
-def _landing_page_section(sections: list[dict[str, Any]], wanted: Any) -> tuple[str, str]:
-    for section in sections:
-        kind = str(section.get("type", ""))
-        if (wanted and str(section.get("id")) == str(wanted)) or (
-            not wanted and kind in {"RichText", "HTML"}
-        ):
-            return str(section["id"]), kind if kind in {"RichText", "HTML"} else "RichText"
-    raise ContentRejected(
-        "the landing page has no editable rich-text or HTML section",
-        platform=PLATFORM,
-        code="section",
-        problems=[
-            Problem("landing_page.template", "no RichText/HTML section" + (f" {wanted!r}" if wanted else ""))
-        ],
-        hint="use a template with a rich-text or HTML section, or set marketo.section",
-    )
+def _in_folder(record: dict[str, Any], folder_id: int) -> bool:
+    folder = record.get("folder")
+    record_folder = folder.get("value", folder.get("id")) if isinstance(folder, dict) else None
+    return str(record_folder) == str(folder_id)
 
 
 def _featured_url(assets: AssetsResponse | None) -> str | None:
@@ -832,16 +715,6 @@ def _featured_url(assets: AssetsResponse | None) -> str | None:
         if result.role == "featured" and result.url:
             return result.url
     return None
-
-
-def _file_fields(asset: Asset, folder_id: Any, insert_only: bool) -> dict[str, Any]:
-    """The non-file fields of ``POST files.json``."""
-    return {
-        "name": asset.filename,
-        "folder": m.folder_ref(folder_id),
-        "description": asset.alt_text,
-        "insertOnly": insert_only,
-    }
 
 
 def _file_part(asset: Asset) -> Any:
