@@ -178,8 +178,9 @@ class PlatformHTTP:
         re-authenticates once on :class:`TokenExpired`. ``files`` may be a callable
         returning the ``files`` argument, so each attempt opens fresh file handles.
 
-        A transport failure after the request may have reached the vendor is raised as a
-        non-retryable :class:`PlatformUnavailable` unless the request is idempotent.
+        A transport failure after the request may have reached the vendor, or a 5xx answer
+        other than 503 that ``parse`` maps to :class:`PlatformUnavailable`, is raised as
+        not retryable unless the request is idempotent.
         """
         method = method.upper()
         request = _Request(method, path, params, data, json, files, headers, authenticated, counted)
@@ -190,13 +191,13 @@ class PlatformHTTP:
             nonlocal reauthenticated
             try:
                 try:
-                    return parse(self._send_once(request))
+                    return _parsed(self._send_once(request), parse)
                 except TokenExpired:
                     if reauthenticated or self.tokens is None:
                         raise
                     reauthenticated = True
                     self.tokens.invalidate()
-                    return parse(self._send_once(request))
+                    return _parsed(self._send_once(request), parse)
             except MarketingPlatformError as exc:
                 if exc.after_send and exc.retryable and not safe_to_repeat:
                     exc.retryable = False
@@ -291,6 +292,19 @@ class PlatformHTTP:
             (time.perf_counter() - started) * 1000,
         )
         return response
+
+
+def _parsed(response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T:
+    """``parse(response)``; a :class:`PlatformUnavailable` for a 5xx other than 503 is
+    marked :func:`after_send`: a 500 or a gateway error (502, 504, ...) may come after
+    the vendor applied the request, so only an idempotent request is repeated. A 503
+    means the request was not processed, and stays plainly retryable."""
+    try:
+        return parse(response)
+    except PlatformUnavailable as exc:
+        if response.status_code >= 500 and response.status_code != 503:
+            after_send(exc)
+        raise
 
 
 def _close_files(files: Any) -> None:

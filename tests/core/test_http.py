@@ -432,6 +432,33 @@ def test_gateway_error_marked_after_send_is_retried_only_for_idempotent_requests
     assert len(server.requests) == 2
 
 
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_create_answered_with_a_server_error_is_not_repeated_whatever_the_adapter(status: int) -> None:
+    # The adapter's table only says "PlatformUnavailable": the HTTP layer knows a 500 or
+    # a gateway error may come after the vendor applied the create.
+    server = Server(status, 200)
+    http, _ = _http(server)
+
+    with pytest.raises(PlatformUnavailable) as caught:
+        http.call("POST", "/campaigns", parse, json={"name": "x"})
+
+    assert len(server.requests) == 1
+    assert not caught.value.retryable
+    assert "mplat replay" in str(caught.value.hint)
+
+
+def test_server_errors_of_reads_and_503_of_creates_are_still_retried() -> None:
+    server = Server(500, 502, 200)
+    http, _ = _http(server)
+    assert http.call("GET", "/campaigns", parse) == {"ok": True}
+    assert len(server.requests) == 3
+
+    server = Server(503, 200)  # "not processed": safe to send again
+    http, _ = _http(server)
+    assert http.call("POST", "/campaigns", parse, json={"name": "x"}) == {"ok": True}
+    assert len(server.requests) == 2
+
+
 def test_an_absurd_retry_after_is_capped() -> None:
     def limited(response: httpx.Response) -> dict[str, object]:
         if response.status_code == 429:

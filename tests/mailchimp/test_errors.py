@@ -117,3 +117,16 @@ def test_5xx_is_retried_then_unavailable(adapter: MailchimpPlatform, fake: FakeM
     fake.fail_next(500, method="GET", path="/ping", times=99)
     with pytest.raises(PlatformUnavailable):
         adapter.check()
+
+
+def test_a_create_answered_500_is_not_sent_again(adapter: MailchimpPlatform, fake: FakeMailchimp) -> None:
+    # Mailchimp may have created the campaign before failing: a second POST could make a
+    # duplicate. The activation fails with a replay hint; replay looks the title up first.
+    fake.fail_next(500, method="POST", path="/campaigns", times=99)
+
+    with pytest.raises(PlatformUnavailable) as caught:
+        adapter.create_campaign(CampaignSpec(name="Launch / launch-1"))
+
+    assert len(fake.calls("POST", "/campaigns")) == 1
+    assert not caught.value.retryable
+    assert "mplat replay" in str(caught.value.hint)
