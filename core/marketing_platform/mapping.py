@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from .platform import MarketingPlatform
 
 
+def placeholder(what: str) -> str:
+    """The stand-in a dry-run plan shows for an id only a live call can know."""
+    return f"<resolved at run time: {what}>"
+
+
 class ContentMapper:
     """Maps content for one adapter instance (``self.platform``)."""
 

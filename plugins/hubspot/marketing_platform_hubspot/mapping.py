@@ -44,11 +44,6 @@ FILE_OPTIONS = {
 CONTACTS = "0-1"
 
 
-def placeholder(what: str) -> str:
-    """The dry-run stand-in for an id only a live call can know."""
-    return f"<resolved at run time: {what}>"
-
-
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, as HubSpot's publishDate expects."""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from marketing_platform.mapping import placeholder
 from marketing_platform.models import AssetResult, AssetsResponse, Content, ContentKind
 from marketing_platform.redaction import MASK
 
 from .auth import TOKEN_PATH
 from .client import CAMPAIGN_PROPERTIES, CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS
 from .errors import EMAIL_PUBLISH_TIER
-from .mapping import CONTACTS, featured_image, placeholder
+from .mapping import CONTACTS, featured_image
 
 if TYPE_CHECKING:
     from .platform import HubSpotPlatform

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from marketing_platform.mapping import placeholder
 from marketing_platform.models import Content
 
 from . import mapping as m
@@ -19,10 +20,6 @@ from .client import ASSET, encode_form
 
 if TYPE_CHECKING:
     from .platform import MarketoPlatform
-
-
-def _placeholder(what: str) -> str:
-    return f"<resolved at run time: {what}>"
 
 
 def _get(operation: str, path: str, params: dict[str, Any], note: str | None = None) -> dict[str, Any]:
@@ -66,7 +63,7 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
         for asset in content.assets:
             fields = m.file_form(
                 asset,
-                folder_id=_placeholder(f"id of folder {files_folder!r}"),
+                folder_id=placeholder(f"id of folder {files_folder!r}"),
                 insert_only=settings.insert_only,
             )
             step = _post("upload_file", "/files.json", platform.transform("upload_file", fields))
@@ -79,12 +76,12 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
             }
             steps.append(step)
             if asset.role == "featured":
-                featured = _placeholder(f"URL of uploaded file {asset.filename!r}")
+                featured = placeholder(f"URL of uploaded file {asset.filename!r}")
 
     spec = platform.marketo_mapper.campaign_spec(content)
     program_type = spec.program_type or "Default"
     folder_name = spec.folder or settings.program_folder
-    program = _placeholder(f"id of program {spec.name!r} (existing or created)")
+    program = placeholder(f"id of program {spec.name!r} (existing or created)")
     steps.append(
         _get(
             "find_program",
@@ -104,13 +101,13 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
             note=f"the channel must exist for {program_type} programs",
         )
     )
-    channel = spec.channel or _placeholder(
+    channel = spec.channel or placeholder(
         f"first of {', '.join(m.DEFAULT_CHANNELS.get(program_type, ()))} "
         f"that exists for {program_type} programs"
     )
     form = m.program_form(
         spec,
-        folder_id=_placeholder(f"id of folder {folder_name!r}"),
+        folder_id=placeholder(f"id of folder {folder_name!r}"),
         program_type=program_type,
         channel=channel,
     )
@@ -135,10 +132,10 @@ def _asset_steps(
     spec = kind.spec(content)
     assert spec is not None
     name = kind.name(content)
-    asset = _placeholder(f"id of {kind.label} {name!r}")
-    template = _placeholder(f"id of {kind.template_label} {spec.template!r}")
-    section = content.options_for("marketo").get("section") or _placeholder(kind.section_placeholder)
-    section_type = kind.section_type or _placeholder("RichText or HTML, as the section is")
+    asset = placeholder(f"id of {kind.label} {name!r}")
+    template = placeholder(f"id of {kind.template_label} {spec.template!r}")
+    section = content.options_for("marketo").get("section") or placeholder(kind.section_placeholder)
+    section_type = kind.section_type or placeholder("RichText or HTML, as the section is")
     template_params: dict[str, Any] = {"name": spec.template}
     if kind.template_status:
         template_params["status"] = kind.template_status
