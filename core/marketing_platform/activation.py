@@ -1,5 +1,16 @@
 """The activation pipeline: validate -> map -> upload assets -> campaign -> publish -> record.
 
+An activation is a *sync* of the content to the platform, and re-running it converges:
+
+* Every object is looked up before it is written (the content by its id, the campaign
+  by its name, files by their SHA-256): what exists is updated in place when it differs
+  (``updated``, with the changed fields), left alone when it does not (``unchanged``: no
+  write request at all), and created only when missing (``created``).
+* An email that was sent, or whose send time has passed, is never touched again: the
+  activation ends ``blocked``.
+* Images referenced in the body are uploaded like assets (once per file and account)
+  and the body sent points at their platform URLs; no local path reaches a vendor.
+
 Promises, whatever fails:
 
 * Bad content is rejected before the log is written or a request is sent.
@@ -22,16 +33,36 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .assets import load_assets
-from .errors import ConfigurationError, ContentRejected, MarketingPlatformError, Problem
+from .assets import load_asset, load_assets
+from .errors import (
+    AlreadySent,
+    ConfigurationError,
+    ContentRejected,
+    InvalidContent,
+    MarketingPlatformError,
+    Problem,
+)
+from .inline import local_images, local_path, rewrite_images
 from .locks import NamedLocks
 from .log import ActivationLog, ActivationRecord
-from .models import AssetsResponse, CampaignResponse, Content, PlatformResponse, PublishResponse
+from .mapping import placeholder
+from .models import (
+    Action,
+    Asset,
+    AssetResult,
+    AssetsResponse,
+    CampaignResponse,
+    Content,
+    PlatformResponse,
+    PublishResponse,
+)
 from .platform import MarketingPlatform
 from .registry import Registry, default_registry
+from .sync import Changes, already_sent, sent_line
 
 log = logging.getLogger("marketing_platform.activation")
 
@@ -157,15 +188,23 @@ class Activator:
         ContentRejected listing every problem. Sends nothing, writes nothing."""
         problems: list[Problem] = list(platform.mapper.problems(content))
         problems += self.registry.hooks.validate_content(content, platform.name)
-        loaded = content
-        if content.assets:
+        root = asset_root or Path.cwd()
+        declared = [asset for asset in content.assets if asset.inline_ref is None]
+        assets: list[Asset] = []
+        if declared:
             try:
-                assets = load_assets(
-                    list(content.assets), asset_root or Path.cwd(), max_bytes=platform.max_asset_bytes
-                )
-                loaded = content.model_copy(update={"assets": assets})
+                assets = load_assets(declared, root, max_bytes=platform.max_asset_bytes)
             except ContentRejected as exc:
                 problems += exc.problems
+        for ref in local_images(content.body):
+            image = Asset(path=Path(local_path(ref) or ref), role="inline", inline_ref=ref)
+            try:
+                assets.append(
+                    load_asset(image, root, max_bytes=platform.max_asset_bytes, field=f"body image {ref!r}")
+                )
+            except ContentRejected as exc:
+                problems += exc.problems
+        loaded = content.model_copy(update={"assets": assets}) if assets or content.assets else content
         if problems:
             raise ContentRejected(
                 f"{content.id} cannot be activated on {platform.name}: {problems[0]}"
@@ -176,13 +215,78 @@ class Activator:
             )
         return loaded
 
-    def plan(
-        self, content: Content, platform_name: str, *, asset_root: Path | None = None
-    ) -> list[dict[str, Any]]:
-        """What :meth:`activate` would send (``--dry-run``); validates, sends nothing."""
-        platform = self.platform(platform_name)
-        prepared = self.prepare(content, platform, asset_root)
-        return platform.plan(prepared)
+    def plan(self, content: Content, platform_name: str, *, asset_root: Path | None = None) -> dict[str, Any]:
+        """What :meth:`activate` would do (``--dry-run``): per object (``files``,
+        ``campaign``, ``content``) the action (create / update with the field diff /
+        unchanged / blocked / reuse), and the exact requests a create would send.
+
+        Validates and looks objects up (read-only requests); writes nothing anywhere. A
+        look-up that fails is shown as action ``unknown`` with its error."""
+        adapter = self.platform(platform_name)
+        prepared = self.prepare(content, adapter, asset_root)
+        objects: list[dict[str, Any]] = []
+        remembered = self._remembered_uploads(adapter, prepared.assets)
+        if prepared.assets:
+            objects.append(
+                {
+                    "object": "files",
+                    "files": [
+                        {"file": str(a.inline_ref or a.filename), "action": "unchanged" if r else "upload"}
+                        for a, r in zip(prepared.assets, remembered, strict=True)
+                    ],
+                }
+            )
+        urls = {
+            a.inline_ref: (r.url if r and r.url else placeholder(f"URL of the uploaded {a.inline_ref}"))
+            for a, r in zip(prepared.assets, remembered, strict=True)
+            if a.inline_ref
+        }
+        linked = _with_body(prepared, urls)
+        spec = adapter.mapper.campaign_spec(linked)
+        campaign: CampaignResponse | None = None
+        if spec is not None:
+            entry: dict[str, Any] = {"object": "campaign", "name": spec.name}
+            try:
+                campaign = adapter.find_campaign(spec.name)
+                if campaign is None:
+                    entry["action"] = "create"
+                else:
+                    entry.update(_planned(adapter.campaign_changes(spec, campaign)))
+            except MarketingPlatformError as exc:
+                entry.update(action="unknown", error=str(exc))
+            objects.append(entry)
+        entry = {"object": "content", "kind": linked.kind.value, "content_id": linked.id}
+        try:
+            existing = adapter.find_content(linked, campaign)
+            if existing is None:
+                entry["action"] = "create"
+            elif already_sent(linked, existing, now=_now(adapter)):
+                entry.update(action="blocked", reason=sent_line(existing))
+            else:
+                entry["external_id"] = existing.external_id
+                assets = AssetsResponse(
+                    platform=adapter.name, results=[r for r in remembered if r is not None]
+                )
+                entry.update(
+                    _planned(adapter.content_changes(linked, existing, campaign=campaign, assets=assets))
+                )
+        except MarketingPlatformError as exc:
+            entry.update(action="unknown", error=str(exc))
+        objects.append(entry)
+        return {"objects": objects, "requests": adapter.plan(linked)}
+
+    def _remembered_uploads(
+        self, adapter: MarketingPlatform, assets: Sequence[Asset]
+    ) -> list[AssetResult | None]:
+        """For each asset, its earlier upload to this account (from the log), or None."""
+        if not assets:
+            return []
+        account = adapter.account_key()
+        found: list[AssetResult | None] = []
+        for asset in assets:
+            data = self.log.uploaded(adapter.name, account, asset.sha256) if asset.sha256 else None
+            found.append(_as_asset(asset, AssetResult.model_validate(data)) if data else None)
+        return found
 
     # --------------------------------------------------------------- activation
     def activate(
@@ -241,6 +345,7 @@ class Activator:
         involved platforms declare. Each job is validated by :meth:`activate` (a bad job
         raises); prepare them first to refuse a batch before anything is sent.
         """
+        check_unique_ids(jobs)
         if max_workers is None and jobs:
             max_workers = self._workers_for({job.platform for job in jobs})
         return list(self.activate_iter(jobs, max_workers=max_workers, on_done=on_done))
@@ -294,7 +399,7 @@ class Activator:
     def replay(self, activation_id: str) -> ActivationResult:
         """Resume a failed, degraded or interrupted activation on its primary platform."""
         record = self.log.get(activation_id)
-        if record.state == "succeeded":
+        if record.state in {"succeeded", "blocked"}:
             return ActivationResult(record=record, **_responses(record.steps))
         content = Content.model_validate(record.content)
         return self._run(record, content)
@@ -307,7 +412,6 @@ class Activator:
                 hint="wait for it to finish, then check `mplat status`",
             )
         adapter = self.platform(record.platform)
-        resuming = record.attempts > 0
         self.log.begin_attempt(record.id)
         result = ActivationResult(record=record, **_responses(record.steps))
 
@@ -315,7 +419,10 @@ class Activator:
             self.log.record_step(record.id, step, response.model_dump(mode="json"))
 
         try:
-            self._steps(adapter, content, record.steps, result, save, resuming=resuming)
+            self._steps(adapter, content, record.steps, result, save)
+        except AlreadySent as exc:  # a sent email is left alone: nothing failed, nothing to retry
+            result.error = error_dict(exc)
+            result.record = self.log.finish(record.id, "blocked", error=result.error)
         except Exception as exc:  # every failure ends in the log, never lost
             if not isinstance(exc, MarketingPlatformError):
                 log.exception("activation %s failed unexpectedly", record.id)
@@ -336,28 +443,106 @@ class Activator:
         done: dict[str, Any],
         result: ActivationResult,
         save: Callable[[str, PlatformResponse], None],
-        *,
-        resuming: bool,
     ) -> None:
-        """Run the steps not yet in ``done`` on ``adapter``, ``save``-ing each as it
-        finishes. When ``resuming`` an earlier attempt may have created the content
-        without recording it, so the adapter looks it up first."""
+        """Sync the steps not yet in ``done`` on ``adapter``, ``save``-ing each as it
+        finishes. Every object is looked up before it is written, so a first run, a
+        re-run, a replay after a crash and a run with a lost log all converge."""
         if content.assets and "assets" not in done:
-            result.assets = adapter.upload_assets(content.assets)
+            result.assets = self._sync_files(adapter, content.assets)
             save("assets", result.assets)
+        content = _linked(content, result.assets)
         spec = adapter.mapper.campaign_spec(content)
         if spec is not None and "campaign" not in done:
             # One find-or-create per campaign name at a time, across the threads and
             # processes sharing the log: activations sharing a new campaign create it once.
             with adapter.exclusive("campaign", spec.name):
-                result.campaign = adapter.create_campaign(spec)
+                result.campaign = self._sync_campaign(adapter, spec)
             save("campaign", result.campaign)
         if "publish" not in done:
-            existing = adapter.find_content(content, result.campaign) if resuming else None
-            result.publish = existing or adapter.publish_content(
-                content, campaign=result.campaign, assets=result.assets
-            )
+            with adapter.exclusive("content", content.id):
+                result.publish = self._sync_content(adapter, content, result)
             save("publish", result.publish)
+        if result.publish is not None and result.publish.action == "blocked":
+            raise AlreadySent(f"{content.id} was {sent_line(result.publish)}", platform=adapter.name)
+
+    def _sync_files(self, adapter: MarketingPlatform, assets: Sequence[Asset]) -> AssetsResponse:
+        """Upload each file not yet on this account (by SHA-256, remembered in the log;
+        one upload per file at a time across the processes sharing the log). The
+        response holds one result per asset, in order."""
+        account = adapter.account_key()
+        results = self._remembered_uploads(adapter, assets)
+        responses: list[AssetsResponse] = []
+        for index, asset in enumerate(assets):
+            if results[index] is not None:
+                continue
+            key = asset.sha256 or str(asset.path)
+            earlier = next((r for a, r in zip(assets, results, strict=True) if r and a.sha256 == key), None)
+            if earlier is not None:  # the same file twice in one content
+                results[index] = _as_asset(asset, earlier)
+                continue
+            with adapter.exclusive("file", key):
+                data = self.log.uploaded(adapter.name, account, key) if asset.sha256 else None
+                if data is not None:
+                    results[index] = _as_asset(asset, AssetResult.model_validate(data))
+                    continue
+                response = adapter.upload_assets([asset])
+                responses.append(response)
+                uploaded = response.results[0] if response.results else None
+                if uploaded is None or not uploaded.success:
+                    raise MarketingPlatformError(
+                        f"{adapter.name} did not upload {asset.filename}"
+                        + (f": {uploaded.error}" if uploaded and uploaded.error else ""),
+                        platform=adapter.name,
+                        code="upload_failed",
+                        retryable=True,
+                        hint="replay the activation once the platform accepts the file",
+                    )
+                results[index] = uploaded.model_copy(update={"action": "created"})
+                if asset.sha256:
+                    self.log.remember_upload(
+                        adapter.name, account, asset.sha256, uploaded.model_dump(mode="json")
+                    )
+        created = bool(responses)
+        return AssetsResponse(
+            platform=adapter.name,
+            results=[r for r in results if r is not None],
+            status="uploaded",
+            request_id=responses[-1].request_id if responses else None,
+            warnings=[w for r in responses for w in r.warnings],
+            action="created" if created else "unchanged",
+        )
+
+    def _sync_campaign(self, adapter: MarketingPlatform, spec: Any) -> CampaignResponse:
+        """Find-or-create the campaign, then bring an existing one up to ``spec``."""
+        campaign = adapter.create_campaign(spec)  # returns the existing one (reused) if any
+        if not campaign.reused:
+            return _acted(campaign, "created")
+        changes = adapter.campaign_changes(spec, campaign)
+        if changes is None:
+            return _acted(campaign, "reused")
+        if not changes:
+            return _acted(campaign, "unchanged")
+        return _acted(adapter.update_campaign(spec, campaign, changes), "updated", changes)
+
+    def _sync_content(
+        self, adapter: MarketingPlatform, content: Content, result: ActivationResult
+    ) -> PublishResponse:
+        """Create the content, or bring the existing object up to date, or leave it."""
+        existing = adapter.find_content(content, result.campaign)
+        if existing is None:
+            created = adapter.publish_content(content, campaign=result.campaign, assets=result.assets)
+            return _acted(created, "created")
+        if already_sent(content, existing, now=_now(adapter)):
+            return _acted(existing, "blocked")
+        changes = adapter.content_changes(content, existing, campaign=result.campaign, assets=result.assets)
+        if changes is None:
+            return _acted(existing, "reused")
+        if not changes:
+            return _acted(existing, "unchanged")
+        updated = adapter.update_content(
+            content, existing, changes, campaign=result.campaign, assets=result.assets
+        )
+        return _acted(updated, "updated", changes)
 
     def _fallback(
         self, record: ActivationRecord, content: Content, exc: Exception, result: ActivationResult
@@ -381,7 +566,7 @@ class Activator:
                 self.log.record_step(record.id, "fallback", {**done, "platform": name})
 
             try:
-                self._steps(self.platform(name), content, done, outcome, save, resuming=bool(done))
+                self._steps(self.platform(name), content, done, outcome, save)
             except Exception as fallback_exc:
                 log.warning("fallback %s failed for %s: %s", name, record.id, fallback_exc)
                 continue
@@ -394,6 +579,80 @@ class Activator:
 
 
 R = TypeVar("R", bound=PlatformResponse)
+
+
+def check_unique_ids(jobs: Iterable[Job]) -> None:
+    """Refuse a batch holding two contents with one id for one platform (they would
+    overwrite each other); raises InvalidContent naming both sources."""
+    seen: dict[tuple[str, str], Job] = {}
+    clashes: list[Problem] = []
+    for job in jobs:
+        key = (job.content.id, job.platform)
+        first = seen.setdefault(key, job)
+        if first is not job:
+            clashes.append(
+                Problem(
+                    "id",
+                    f"{job.content.id!r} is the id of both {first.source or 'an earlier content'}"
+                    f" and {job.source or 'a later content'}",
+                )
+            )
+    if clashes:
+        raise InvalidContent(
+            f"two contents in one batch share an id: {clashes[0].message}"
+            + (f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""),
+            problems=clashes,
+            hint="give each content its own `id:` (e.g. id: spring-launch-2026); nothing was sent",
+        )
+
+
+def _now(adapter: MarketingPlatform) -> datetime:
+    return datetime.fromtimestamp(adapter.clock(), UTC)
+
+
+def _acted(response: R, action: Action, changes: Changes | None = None) -> R:
+    """``response`` marked with the step's action (and the fields it changed)."""
+    return response.model_copy(update={"action": action, "changed": sorted(changes or {})})
+
+
+def _planned(changes: Changes | None) -> dict[str, Any]:
+    """A dry-run entry's action for an existing object."""
+    if changes is None:
+        return {"action": "reuse"}
+    if not changes:
+        return {"action": "unchanged"}
+    return {"action": "update", "changes": changes}
+
+
+def _as_asset(asset: Asset, uploaded: AssetResult) -> AssetResult:
+    """An earlier upload of the same bytes, as the result for ``asset``."""
+    return uploaded.model_copy(
+        update={"name": asset.filename, "alt_text": asset.alt_text, "role": asset.role, "action": "unchanged"}
+    )
+
+
+def _with_body(content: Content, urls: dict[str, str]) -> Content:
+    if not urls or not content.body:
+        return content
+    return content.model_copy(update={"body": rewrite_images(content.body, urls)})
+
+
+def _linked(content: Content, uploaded: AssetsResponse | None) -> Content:
+    """``content`` with every local image in its body pointing at its uploaded URL."""
+    refs = [(asset.inline_ref, index) for index, asset in enumerate(content.assets) if asset.inline_ref]
+    if not refs:
+        return content
+    results = uploaded.results if uploaded else []
+    urls = {ref: results[index].url for ref, index in refs if index < len(results) and results[index].url}
+    missing = [ref for ref, _ in refs if ref not in urls]
+    if missing:
+        raise MarketingPlatformError(
+            f"no platform URL for the body image(s) {', '.join(missing)}; the body was not sent",
+            code="upload_failed",
+            retryable=True,
+            hint="replay the activation once the images are uploaded",
+        )
+    return _with_body(content, {ref: url for ref, url in urls.items() if url})
 
 
 def _degraded(response: R | None) -> R | None:

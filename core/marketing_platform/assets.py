@@ -4,11 +4,13 @@ A content file names its assets by path relative to the file. :func:`load_asset`
 resolves the path inside the allowed root (no ``..`` escapes, no symlinks out), refuses
 names with path components or control characters, detects the MIME type from the
 file's magic bytes (the ``filetype`` library), rejects a file whose bytes contradict its
-extension (a "PNG" that is really a ZIP), and enforces the adapter's size limit.
+extension (a "PNG" that is really a ZIP), enforces the adapter's size limit, and records
+the file's SHA-256 (an identical file is uploaded once per platform account).
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import unicodedata
 from pathlib import Path
@@ -51,10 +53,10 @@ def _expected_types(suffix: str) -> set[str]:
 
 
 def load_asset(asset: Asset, root: Path, *, max_bytes: int, field: str = "assets") -> Asset:
-    """``asset`` with ``path`` resolved and ``mime_type`` / ``size`` filled in.
+    """``asset`` with ``path`` resolved and ``mime_type`` / ``size`` / ``sha256`` filled in.
 
     Raises :class:`ContentRejected` (with the field path) when the asset is unsafe or
-    invalid; nothing is read beyond the first bytes needed for detection.
+    invalid. The file is read once (within ``max_bytes``, checked first).
     """
     import filetype
 
@@ -90,8 +92,8 @@ def load_asset(asset: Asset, root: Path, *, max_bytes: int, field: str = "assets
             f"is {size:,} bytes, over the platform's limit of {max_bytes:,} bytes",
             "compress or resize the file",
         )
-    with resolved.open("rb") as handle:
-        head = handle.read(8192)
+    data = resolved.read_bytes()
+    head = data[:8192]
     kind = filetype.guess(head)
     suffix = resolved.suffix.lower()
     expected = _expected_types(suffix)
@@ -112,7 +114,9 @@ def load_asset(asset: Asset, root: Path, *, max_bytes: int, field: str = "assets
                 f"has the extension {suffix!r} but its bytes are {mime}",
                 f"rename it to .{kind.extension} or export it as {suffix.lstrip('.').upper()}",
             )
-    return asset.model_copy(update={"path": resolved, "mime_type": mime, "size": size})
+    return asset.model_copy(
+        update={"path": resolved, "mime_type": mime, "size": size, "sha256": hashlib.sha256(data).hexdigest()}
+    )
 
 
 def load_assets(assets: list[Asset], root: Path, *, max_bytes: int) -> list[Asset]:

@@ -190,7 +190,7 @@ def activate(
     asset_root: Path | None,
 ) -> None:
     """Activate content FILES (JSON, YAML, or Markdown with front matter; or folders of them)."""
-    from .activation import Activator, Job
+    from .activation import Activator, Job, check_unique_ids
     from .contentfile import load_content_file
     from .registry import default_registry
 
@@ -218,13 +218,14 @@ def activate(
             for item in loaded
             for name in names
         ]
+        check_unique_ids(jobs)
         if dry_run:
             plans = [
                 {
                     "file": job.source,
                     "content_id": job.content.id,
                     "platform": job.platform,
-                    "requests": activator.platform(job.platform).plan(job.content),
+                    **activator.plan(job.content, job.platform, asset_root=job.asset_root),
                 }
                 for job in jobs
             ]
@@ -232,11 +233,40 @@ def activate(
                 _emit_json({"dry_run": True, "plans": plans})
             else:
                 for plan in plans:
-                    out.rule(escape(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent)"))
-                    out.print_json(redact(json.dumps(redact_obj(plan["requests"]), default=str)))
+                    _print_plan(plan)
             return
         all_ok = _report(activator.activate_iter, jobs, as_json)
     sys.exit(EXIT_OK if all_ok else EXIT_FAILED)
+
+
+def _print_plan(plan: dict[str, Any]) -> None:
+    """A dry-run plan for people: per object its action (and field diff), then the
+    requests a create would send."""
+    out.rule(escape(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent but look-ups)"))
+    for entry in plan["objects"]:
+        what = entry["object"]
+        if what == "files":
+            for file in entry["files"]:
+                out.print(f"  file {escape(file['file'])}: {file['action']}", highlight=False)
+            continue
+        label = entry.get("name") or entry.get("content_id") or ""
+        line = f"  {what} {escape(str(label))}: {entry['action']}"
+        if entry.get("reason") or entry.get("error"):
+            line += f" ({escape(redact(str(entry.get('reason') or entry.get('error'))))})"
+        out.print(line, highlight=False)
+        for field, change in (entry.get("changes") or {}).items():
+            before = redact(json.dumps(change["from"], default=str))
+            after = redact(json.dumps(change["to"], default=str))
+            out.print(
+                f"    {escape(field)}: {escape(_clip(before))} -> {escape(_clip(after))}", highlight=False
+            )
+    if any(e.get("action") == "create" for e in plan["objects"] if e["object"] != "files"):
+        out.print("  requests a create sends:", highlight=False)
+        out.print_json(redact(json.dumps(redact_obj(plan["requests"]), default=str)))
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _report(run: Callable[..., Iterable[Any]], jobs: Sequence[Any], as_json: bool) -> bool:
@@ -281,15 +311,20 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
 def _row(result: Any) -> tuple[str, ...]:
     """One summary-table row for an ActivationResult."""
     state = result.record.state
-    colour = {"succeeded": "green", "degraded": "yellow"}.get(state, "red")
-    if result.error:
+    colour = {"succeeded": "green", "degraded": "yellow", "blocked": "yellow"}.get(state, "red")
+    if state == "blocked" and result.error:
+        detail = str(result.error["message"])
+    elif result.error:
         detail = f"{result.error['type']}: {result.error['message']}"
         if result.error.get("hint"):
             detail += f" (hint: {result.error['hint']})"
     else:
-        detail = (result.publish.external_id or "") if result.publish else ""
-        if result.publish and result.publish.url:
-            detail += f"  {result.publish.url}"
+        publish = result.publish
+        detail = f"{publish.action or ''} {publish.external_id or ''}".strip() if publish else ""
+        if publish and publish.changed:
+            detail += f" ({', '.join(publish.changed)})"
+        if publish and publish.url:
+            detail += f"  {publish.url}"
     record = result.record
     cells = (record.id[:12], record.content_id, record.platform)
     return (*map(escape, cells), f"[{colour}]{state}[/]", escape(redact(detail)))
@@ -310,7 +345,10 @@ def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
 @main.command("log")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--state", type=click.Choice(["pending", "in_progress", "succeeded", "failed", "degraded"]))
+@click.option(
+    "--state",
+    type=click.Choice(["pending", "in_progress", "succeeded", "failed", "degraded", "blocked"]),
+)
 @handle_errors
 def show_log(as_json: bool, limit: int, state: Any) -> None:
     """Show recent activations from the activation log, newest first."""
@@ -332,9 +370,15 @@ def show_log(as_json: bool, limit: int, state: Any) -> None:
             record.state,
             str(record.attempts),
             record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            ", ".join(record.steps),
+            ", ".join(_step_summary(name, step) for name, step in record.steps.items()),
         )
     out.print(table)
+
+
+def _step_summary(name: str, step: Any) -> str:
+    """``publish: updated`` for a recorded step (its action, when recorded)."""
+    action = step.get("action") if isinstance(step, dict) else None
+    return f"{name}: {action}" if action else name
 
 
 @main.command()

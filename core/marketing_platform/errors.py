@@ -137,6 +137,16 @@ class ContentRejected(MarketingPlatformError):
         return data
 
 
+class AlreadySent(ContentRejected):
+    """The email was sent (or its send time has passed): it is immutable, and
+    activating it again sends nothing. The activation ends ``blocked``."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("code", "already_sent")
+        kwargs.setdefault("hint", "give the content a new id to send a new email")
+        super().__init__(message, **kwargs)
+
+
 class NotFound(MarketingPlatformError):
     """A referenced object (template, folder, list, activation) does not exist."""
 

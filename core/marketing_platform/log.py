@@ -1,9 +1,11 @@
 """ActivationLog: the write-ahead audit trail of every activation (SQLite, WAL).
 
 An activation is recorded ``pending`` before its first request, each finished step
-(``assets``, ``campaign``, ``publish``) is recorded with its response (external ids)
-as soon as the platform answers, and the final state is ``succeeded``, ``failed`` or
-``degraded``. Replay reads the finished steps and resumes after them, so nothing is
+(``assets``, ``campaign``, ``publish``) is recorded with its response (external ids and
+the ``action`` taken) as soon as the platform answers, and the final state is
+``succeeded``, ``failed``, ``degraded`` or ``blocked`` (a sent email left alone). The log
+also remembers each file uploaded per platform account (by SHA-256), so an identical
+file is uploaded once. Replay reads the finished steps and resumes after them, so nothing is
 created twice. A lease (``claim``) keeps two replays of one activation from running at
 once, across processes.
 
@@ -37,8 +39,8 @@ from .sqlite import transaction
 
 _logger = logging.getLogger(__name__)
 
-State = Literal["pending", "in_progress", "succeeded", "failed", "degraded"]
-STATES: tuple[State, ...] = ("pending", "in_progress", "succeeded", "failed", "degraded")
+State = Literal["pending", "in_progress", "succeeded", "failed", "degraded", "blocked"]
+STATES: tuple[State, ...] = ("pending", "in_progress", "succeeded", "failed", "degraded", "blocked")
 STEPS = ("assets", "campaign", "publish")
 
 _SCHEMA = """
@@ -65,6 +67,14 @@ CREATE TABLE IF NOT EXISTS locks (
     key TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
     until TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    platform TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    result TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    PRIMARY KEY (platform, account, sha256)
 );
 """
 
@@ -324,8 +334,31 @@ class ActivationLog:
             done.set()
             renewer.join()
 
+    # ---------------------------------------------------------------- uploads
+    def uploaded(self, platform: str, account: str, sha256: str) -> dict[str, Any] | None:
+        """The result of an earlier upload of the file ``sha256`` to ``account`` on
+        ``platform``, or None."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT result FROM uploads WHERE platform=? AND account=? AND sha256=?",
+                (platform, account, sha256),
+            ).fetchone()
+        return json.loads(row["result"]) if row else None
+
+    def remember_upload(self, platform: str, account: str, sha256: str, result: dict[str, Any]) -> None:
+        """Remember that the file ``sha256`` is on ``account`` (its AssetResult)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO uploads (platform, account, sha256, result, uploaded_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (platform, account, sha256, json.dumps(redact_obj(result), default=str), _now().isoformat()),
+            )
+
     # ------------------------------------------------------------------- reads
     def get(self, activation_id: str) -> ActivationRecord:
+        """The activation ``activation_id``, or the one whose id starts with it (6+ hex
+        digits). Raises NotFound, or ConfigurationError listing the matches when the
+        prefix is ambiguous."""
         with self._connect() as db:
             row = db.execute("SELECT * FROM activations WHERE id=?", (activation_id,)).fetchone()
             if row is None:
@@ -341,8 +374,18 @@ class ActivationLog:
     def _by_prefix(db: sqlite3.Connection, prefix: str) -> sqlite3.Row | None:
         if len(prefix) < 6 or not all(c in "0123456789abcdef" for c in prefix):
             return None
-        rows = db.execute("SELECT * FROM activations WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
-        return rows[0] if len(rows) == 1 else None
+        rows = db.execute(
+            "SELECT * FROM activations WHERE id LIKE ? ORDER BY started_at DESC LIMIT 6", (prefix + "%",)
+        ).fetchall()
+        if len(rows) > 1:
+            shown = ", ".join(f"{row['id']} ({row['content_id']} on {row['platform']})" for row in rows[:5])
+            more = " and more" if len(rows) > 5 else ""
+            raise ConfigurationError(
+                f"activation id prefix {prefix!r} is ambiguous: it matches {shown}{more}",
+                code="ambiguous_id",
+                hint="give more characters of the id (or the whole id)",
+            )
+        return rows[0] if rows else None
 
     def ids(self, *states: State) -> list[str]:
         """The ids of every activation in ``states``: state by state in the order given,

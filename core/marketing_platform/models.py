@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "Action",
     "Asset",
     "AssetResult",
     "AssetsResponse",
@@ -98,8 +99,9 @@ class CampaignSpec(_Input):
 class Asset(_Input):
     """A file to upload: ``path`` relative to the content file (or an asset root).
 
-    ``mime_type`` and ``size`` are filled by :func:`marketing_platform.assets.load_asset`
-    from the file's bytes; a content file should not set them.
+    ``mime_type``, ``size`` and ``sha256`` are filled by
+    :func:`marketing_platform.assets.load_asset` from the file's bytes, ``inline_ref`` by
+    the pipeline for images referenced in the body; a content file should not set them.
     """
 
     path: Path
@@ -108,6 +110,10 @@ class Asset(_Input):
     name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    sha256: str | None = None
+    #: The reference as written in the body (``<img src>`` / Markdown image) for an
+    #: image found there by the pipeline; the body is rewritten to the uploaded URL.
+    inline_ref: str | None = None
 
     @property
     def filename(self) -> str:
@@ -143,7 +149,9 @@ class LandingPageSpec(_Input):
 def _render_markdown(text: str) -> str:
     from markdown_it import MarkdownIt
 
-    html: str = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    # Raw HTML in Markdown is rendered, as CommonMark does: authors embed <img> and
+    # layout markup. The body goes to the author's own marketing platform.
+    html: str = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
     return html
 
 
@@ -210,6 +218,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: What a step did to the platform's object: made it, changed it in place, found it
+#: already as wanted (no write), refused to touch it (a sent email), or took it as it is
+#: (the adapter cannot compare or update).
+Action = Literal["created", "updated", "unchanged", "blocked", "reused"]
+
+
 class PlatformResponse(BaseModel):
     """Fields every adapter response carries, for callers and the audit trail."""
 
@@ -225,6 +239,10 @@ class PlatformResponse(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
     degraded: bool = False
+    #: Set by the pipeline on each step's response (see :data:`Action`).
+    action: Action | None = None
+    #: The fields an ``updated`` step changed (dotted paths, e.g. ``body``, ``campaign.costs``).
+    changed: list[str] = Field(default_factory=list)
 
 
 class CampaignResponse(PlatformResponse):
@@ -233,8 +251,17 @@ class CampaignResponse(PlatformResponse):
 
 
 class PublishResponse(PlatformResponse):
+    """The content's object on the platform.
+
+    ``status`` is ``draft``, ``scheduled``, ``published`` or, for an email that went
+    out, ``sent`` (with ``sent_at`` and ``recipients``, the lists it was sent to). An
+    email that is ``sent``, or whose ``scheduled_at`` has passed, is never changed again.
+    """
+
     content_id: str | None = None
     scheduled_at: datetime | None = None
+    sent_at: datetime | None = None
+    recipients: list[str] = Field(default_factory=list)
 
 
 class AssetResult(BaseModel):
@@ -249,6 +276,8 @@ class AssetResult(BaseModel):
     alt_text: str | None = None
     role: str | None = None
     error: str | None = None
+    #: ``created`` (uploaded now) or ``unchanged`` (the same bytes were uploaded before).
+    action: Action | None = None
 
 
 class AssetsResponse(PlatformResponse):

@@ -38,12 +38,16 @@ from .settings import CoreSettings, PlatformSettings, load_core_settings, settin
 if TYPE_CHECKING:
     from .http import PlatformHTTP, TokenProvider
     from .registry import Hooks
+    from .sync import Changes
 
 #: The plugin API this core implements. An adapter declares the version it was built
 #: for in ``plugin_api_version``; a different major version is reported as broken.
 PLUGIN_API_VERSION = "1.0"
 
 DEFAULT_MAX_ASSET_BYTES = 20 * 1024 * 1024
+
+#: Settings that tune the client rather than name the account (ignored by account_key).
+_NOT_ACCOUNT_FIELDS = frozenset({"timeout", "rate_limit", "max_concurrent", "daily_quota"})
 
 _KIND_CAPABILITIES = {
     ContentKind.BLOG_POST: Capability.BLOG_POST,
@@ -179,11 +183,16 @@ class MarketingPlatform(ABC):
         assets: AssetsResponse | None = None,
     ) -> PublishResponse:
         """Create the content on the platform and publish it now or at
-        ``content.schedule_at``. ``assets`` are the uploaded assets, for images."""
+        ``content.schedule_at``. ``assets`` are the uploaded assets, for images; images
+        in ``content.body`` already point at their uploaded URLs. Called only when
+        :meth:`find_content` found nothing."""
 
     @abstractmethod
     def upload_assets(self, assets: Sequence[Asset]) -> AssetsResponse:
-        """Upload validated assets (see :func:`marketing_platform.assets.load_asset`)."""
+        """Upload validated assets (see :func:`marketing_platform.assets.load_asset`),
+        one result per asset, in order. The pipeline skips files (by SHA-256) already
+        uploaded to this account; a file the platform already holds under the same name
+        and bytes should be reused, not copied."""
 
     @abstractmethod
     def get_status(self, ref: str) -> StatusResponse:
@@ -193,15 +202,81 @@ class MarketingPlatform(ABC):
     def check(self) -> CheckResponse:
         """Verify credentials and connectivity with read-only calls."""
 
-    # ---------------------------------------------------------------- optional
+    # -------------------------------------------------------------------- sync
+    # An activation is a sync: the pipeline looks the content's objects up before every
+    # write and creates, updates in place, leaves alone or refuses. An adapter that
+    # implements the look-ups and the two ``*_changes`` / ``update_*`` pairs converges:
+    # re-running an activation creates nothing twice and sends nothing unchanged.
+
+    def account_key(self) -> str:
+        """Which vendor account this adapter writes to (an instance host, a portal, a
+        data centre + account): the activation log remembers uploaded files per
+        platform *and* account. The base uses the settings that are not secrets;
+        override when only a secret tells accounts apart."""
+        import hashlib
+        import json
+
+        hidden = {name for name, _ in self.settings.secret_fields()} | _NOT_ACCOUNT_FIELDS
+        public = {
+            key: value for key, value in self.settings.model_dump(mode="json").items() if key not in hidden
+        }
+        return hashlib.sha256(json.dumps(public, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
     def find_campaign(self, name: str) -> CampaignResponse | None:
-        """The existing campaign called ``name``, or None (for idempotent replay)."""
+        """The existing campaign called ``name``, or None. Read-only; called before
+        every campaign step."""
         return None
+
+    def campaign_changes(self, spec: CampaignSpec, existing: CampaignResponse) -> Changes | None:
+        """How the platform's campaign ``existing`` differs from ``spec`` (see
+        :func:`marketing_platform.sync.diff`): ``{}`` when it already matches, None when
+        this adapter cannot compare (the campaign is then ``reused`` as it is). Read-only."""
+        return None
+
+    def update_campaign(
+        self, spec: CampaignSpec, existing: CampaignResponse, changes: Changes
+    ) -> CampaignResponse:
+        """Apply ``changes`` to the existing campaign in place. Called only with
+        non-empty ``changes`` from :meth:`campaign_changes`."""
+        raise NotImplementedError(f"{type(self).__name__} compares campaigns but cannot update them")
 
     def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
-        """The content already created for ``content``, or None (for idempotent replay)."""
+        """The object already created for ``content`` (identified by ``content.id``:
+        a slug, a name or a key carrying it), or None. Read-only; called before every
+        publish, also with a fresh activation log and after a crash. For an email, report
+        ``status="sent"`` with ``sent_at`` / ``recipients`` once it went out, or
+        ``scheduled_at``: the pipeline then never touches it again."""
         return None
 
+    def content_changes(
+        self,
+        content: Content,
+        existing: PublishResponse,
+        *,
+        campaign: CampaignResponse | None = None,
+        assets: AssetsResponse | None = None,
+    ) -> Changes | None:
+        """How ``existing`` differs from what :meth:`publish_content` would send for
+        ``content`` now: ``{}`` when the platform already holds it (the step is
+        ``unchanged`` and nothing is written), None when this adapter cannot compare (the
+        object is ``reused`` as it is). Read-only: look-ups only."""
+        return None
+
+    def update_content(
+        self,
+        content: Content,
+        existing: PublishResponse,
+        changes: Changes,
+        *,
+        campaign: CampaignResponse | None = None,
+        assets: AssetsResponse | None = None,
+    ) -> PublishResponse:
+        """Apply ``changes`` to ``existing`` in place, then publish, re-publish or
+        reschedule it as its state requires. Called only with non-empty ``changes``,
+        never for a sent email."""
+        raise NotImplementedError(f"{type(self).__name__} compares content but cannot update it")
+
+    # ---------------------------------------------------------------- optional
     def plan(self, content: Content) -> list[dict[str, Any]]:
         """The requests an activation of ``content`` would send, for ``--dry-run``.
 
