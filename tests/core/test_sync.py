@@ -385,7 +385,9 @@ def test_body_images_are_uploaded_once_and_the_body_points_at_the_platform(
     assert writes == []
 
 
-def test_the_upload_memory_skips_known_files_per_account(shelf_registry: Registry, shelf: Shelf, tmp_path: Path) -> None:
+def test_the_upload_memory_skips_known_files_per_account(
+    shelf_registry: Registry, shelf: Shelf, tmp_path: Path
+) -> None:
     (tmp_path / "hero.png").write_bytes(png_bytes())
     log = ActivationLog(tmp_path / "log.sqlite3")
     content = post(assets=[{"path": "hero.png"}])
