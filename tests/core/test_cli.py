@@ -6,8 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner, Result
@@ -275,6 +277,24 @@ def test_replay_after_a_failure_succeeds_and_creates_nothing_twice(isolated_envi
 
 def test_replay_without_an_id_or_flag_is_a_usage_error() -> None:
     assert mplat("replay").exit_code == 2
+
+
+def test_an_ambiguous_id_prefix_is_refused_and_lists_the_matches(isolated_environment: Path) -> None:
+    log = _log(isolated_environment)
+    ids = ["abcdef01" + "0" * 24, "abcdef02" + "0" * 24, "12345678" + "0" * 24]
+    with mock.patch("uuid.uuid4", side_effect=[uuid.UUID(hex=i) for i in ids]):
+        for index in range(3):  # fixed ids: two of them share the prefix abcdef
+            log.start(content_id=f"content-{index}", platform="mock", content={})
+
+    for command in (("replay", "abcdef"), ("status", "abcdef")):
+        result = mplat(*command)
+        line = _one_line_error(result)
+        assert "ambiguous" in line
+        assert ids[0] in line
+        assert ids[1] in line
+        assert ids[2] not in line
+    assert _log(isolated_environment).get(ids[0]).attempts == 0, "an ambiguous prefix replayed something"
+    assert mplat("status", "123456", "--json").exit_code == 0
 
 
 def test_check_exits_0_for_the_mock(isolated_environment: Path) -> None:
