@@ -356,18 +356,33 @@ class Activator:
         *,
         max_workers: int | None = None,
         on_done: Callable[[ActivationResult], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        on_skip: Callable[[Job], None] | None = None,
     ) -> Iterator[ActivationResult]:
         """Like :meth:`activate_all`, but streaming: ``jobs`` is consumed lazily and each
         result is yielded (in job order) as soon as it is ready, with at most
         ``2 * max_workers`` activations in hand, so memory stays flat however many jobs
-        there are. Without ``max_workers`` the first job's platform sets the bound."""
+        there are. Without ``max_workers`` the first job's platform sets the bound.
+
+        Once ``should_stop()`` is true no new activation starts: the running ones finish
+        and every job not started is passed to ``on_skip`` (nothing recorded for it)."""
         iterator = iter(jobs)
         first = next(iterator, None)
         if first is None:
             return
+
+        def stopped(job: Job) -> bool:
+            if should_stop is None or not should_stop():
+                return False
+            if on_skip is not None:
+                on_skip(job)
+            return True
+
         workers = max_workers or self._workers_for({first.platform})
 
-        def run(job: Job) -> ActivationResult:
+        def run(job: Job) -> ActivationResult | None:
+            if stopped(job):
+                return None
             result = self.activate(
                 job.content, job.platform, asset_root=job.asset_root, source=job.source, prepared=job.prepared
             )
@@ -377,16 +392,22 @@ class Activator:
 
         everything = itertools.chain([first], iterator)
         if workers == 1:
-            yield from map(run, everything)
+            yield from (result for result in map(run, everything) if result is not None)
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mplat-activate") as pool:
-            in_hand: deque[Future[ActivationResult]] = deque()
+            in_hand: deque[Future[ActivationResult | None]] = deque()
             for job in everything:
+                if stopped(job):
+                    continue
                 in_hand.append(pool.submit(run, job))
                 if len(in_hand) >= 2 * workers:
-                    yield in_hand.popleft().result()
+                    done = in_hand.popleft().result()
+                    if done is not None:
+                        yield done
             while in_hand:
-                yield in_hand.popleft().result()
+                done = in_hand.popleft().result()
+                if done is not None:
+                    yield done
 
     def _workers_for(self, platforms: set[str]) -> int:
         """Worker threads for activations on ``platforms``: a couple beyond the smallest

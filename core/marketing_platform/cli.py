@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -53,6 +53,28 @@ def handle_errors(func: F) -> F:
             _fail(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _complete_platforms(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion: installed platform names."""
+    from .registry import default_registry
+
+    try:
+        return [name for name in default_registry().names() if name.startswith(incomplete)]
+    except Exception:
+        return []
+
+
+def _complete_activations(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion: recent activation ids."""
+    from .log import ActivationLog
+    from .registry import default_registry
+
+    try:
+        records = ActivationLog(default_registry().core_settings.log_path).list(limit=50)
+    except Exception:
+        return []
+    return [r.id for r in records if r.id.startswith(incomplete)]
 
 
 class PlatformCommands(click.Group):
@@ -127,7 +149,13 @@ def platforms(as_json: bool) -> None:
 
 # --------------------------------------------------------------------------- check
 @main.command()
-@click.option("--platform", "-p", "platform_name", help="Platform to check (default: MARKETING_PLATFORM).")
+@click.option(
+    "--platform",
+    "-p",
+    "platform_name",
+    shell_complete=_complete_platforms,
+    help="Platform to check (default: MARKETING_PLATFORM).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def check(platform_name: str | None, as_json: bool) -> None:
@@ -145,80 +173,189 @@ def check(platform_name: str | None, as_json: bool) -> None:
         _emit_json(result.model_dump(mode="json"))
     else:
         mark = "[green]ok[/]" if result.ok else "[red]not ok[/]"
-        out.print(f"{result.platform}: {mark}")
+        table = Table(title=f"{escape(result.platform)}: {mark}", show_header=False, title_justify="left")
+        table.add_column("what", no_wrap=True)
+        table.add_column("value", overflow="fold")
         for key, value in result.details.items():
-            out.print(f"  {escape(str(key))}: {escape(redact(str(value)))}", highlight=False)
+            shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else _plain(value)
+            table.add_row(escape(str(key)), escape(redact(shown)))
+        out.print(table)
         for warning in result.warnings:
             out.print(f"  [yellow]warning:[/] {escape(redact(warning))}")
     if not result.ok:
         sys.exit(EXIT_FAILED)
 
 
+def _plain(value: Any) -> str:
+    """A detail value for people: mappings as ``key=value`` pairs, not a Python repr."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items()) or "-"
+    if value is None:
+        return "-"
+    return str(value)
+
+
 # ------------------------------------------------------------------------ activate
-def _content_files(paths: Sequence[Path]) -> Iterator[Path]:
-    from .contentfile import SUFFIXES
-
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        else:
-            yield path
-
-
-@main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
+PLATFORM_OPTION = click.option(
     "--platform",
     "-p",
     "platform_names",
     multiple=True,
-    help="Platform(s) to activate on; repeat for several (default: MARKETING_PLATFORM).",
+    shell_complete=_complete_platforms,
+    help="Platform(s) to use; repeat for several (default: MARKETING_PLATFORM).",
 )
-@click.option("--dry-run", is_flag=True, help="Print the exact requests; send nothing, record nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
+ROUTE_OPTION = click.option(
+    "--route",
+    "routes",
+    multiple=True,
+    metavar="KIND=PLATFORM",
+    help="Send contents of KIND to PLATFORM (repeatable; adds to MARKETING_PLATFORM_ROUTES).",
+)
+EXCLUDE_OPTION = click.option(
+    "--exclude", multiple=True, metavar="GLOB", help="Skip files matching GLOB in folders (repeatable)."
+)
+ASSET_ROOT_OPTION = click.option(
     "--asset-root",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Folder assets must live in (default: each content file's folder).",
 )
-@handle_errors
-def activate(
-    files: tuple[Path, ...],
-    platform_names: tuple[str, ...],
-    dry_run: bool,
-    as_json: bool,
-    asset_root: Path | None,
-) -> None:
-    """Activate content FILES (JSON, YAML, or Markdown with front matter; or folders of them)."""
-    from .activation import Activator, Job, check_unique_ids
-    from .contentfile import load_content_file
-    from .registry import default_registry
 
-    registry = default_registry()
-    names = list(platform_names) or [registry.core_settings.platform]
-    known = registry.names()
-    paths = list(_content_files(files))
+
+def _batch(
+    activator: Any,
+    *,
+    files: Sequence[Path],
+    platform_names: Sequence[str],
+    routes: Sequence[str],
+    exclude: Sequence[str],
+    asset_root: Path | None,
+) -> Any:
+    """Every file read and validated for its platform(s), every problem collected."""
+    import os
+
+    from .batch import content_paths, parse_routes, prepare_batch, router
+
+    settings = activator.registry.core_settings
+    table = parse_routes(
+        [os.environ.get("MARKETING_PLATFORM_ROUTES", "")], source="MARKETING_PLATFORM_ROUTES"
+    )
+    table.update(parse_routes(routes, source="--route"))
+    paths = content_paths(files, exclude=exclude)
     if not paths:
         raise InvalidContent(
             f"no content files found in {', '.join(str(f) for f in files)}",
             hint="give .json, .yaml, .yml or .md files, or folders holding them",
         )
-    loaded = [load_content_file(path, platform_names=known) for path in paths]
+    return prepare_batch(
+        activator, paths, router(list(platform_names) or [settings.platform], table), asset_root=asset_root
+    )
 
-    with Activator(registry=registry) as activator:
-        # Validate everything first: one bad file means nothing is sent.
-        jobs = [
-            Job(
-                activator.prepare(item.content, activator.platform(name), asset_root or item.asset_root),
-                name,
-                asset_root or item.asset_root,
-                str(item.path),
-                prepared=True,
-            )
-            for item in loaded
-            for name in names
-        ]
-        check_unique_ids(jobs)
+
+def _print_rejections(rejections: Sequence[Any], total_files: int) -> None:
+    """Every problem of every refused file on stderr, one line each (``error: file:
+    field: what is wrong; how to fix``), grouped by file; a count closes a longer list."""
+    lines = [line for rejection in rejections for line in rejection.lines()]
+    tail = "; nothing was sent" if len(lines) == 1 else ""
+    for line in lines:
+        err.print(f"[bold red]error:[/] {escape(redact(line))}{tail}", highlight=False, soft_wrap=True)
+    if len(lines) > 1:
+        files = len({r.source for r in rejections})
+        err.print(
+            f"{len(lines)} problems in {files} of {total_files} file(s); nothing was sent", highlight=False
+        )
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@PLATFORM_OPTION
+@ROUTE_OPTION
+@EXCLUDE_OPTION
+@ASSET_ROOT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def validate(
+    *,
+    files: tuple[Path, ...],
+    platform_names: tuple[str, ...],
+    routes: tuple[str, ...],
+    exclude: tuple[str, ...],
+    asset_root: Path | None,
+    as_json: bool,
+) -> None:
+    """Report every problem in every content file (FILES or folders) for the platform(s);
+    send nothing. Exit 2 if any file has a problem."""
+    from .activation import Activator
+
+    with Activator() as activator:
+        batch = _batch(
+            activator,
+            files=files,
+            platform_names=platform_names,
+            routes=routes,
+            exclude=exclude,
+            asset_root=asset_root,
+        )
+    total = len({j.source for j in batch.jobs} | {r.source for r in batch.rejections})
+    if as_json:
+        _emit_json(
+            {
+                "valid": [
+                    {"file": j.source, "content_id": j.content.id, "platform": j.platform} for j in batch.jobs
+                ],
+                "rejected": [r.to_dict() for r in batch.rejections],
+            }
+        )
+    elif not batch.rejections:
+        out.print(f"{total} file(s) valid for {', '.join(sorted({j.platform for j in batch.jobs}))}")
+    if batch.rejections:
+        if not as_json:
+            _print_rejections(batch.rejections, total)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@PLATFORM_OPTION
+@ROUTE_OPTION
+@EXCLUDE_OPTION
+@ASSET_ROOT_OPTION
+@click.option("--dry-run", is_flag=True, help="Show what would change (look-ups only); write nothing.")
+@click.option(
+    "--keep-going", is_flag=True, help="Activate the valid files and report the others as rejected (exit 1)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def activate(
+    *,
+    files: tuple[Path, ...],
+    platform_names: tuple[str, ...],
+    routes: tuple[str, ...],
+    exclude: tuple[str, ...],
+    asset_root: Path | None,
+    dry_run: bool,
+    keep_going: bool,
+    as_json: bool,
+) -> None:
+    """Activate content FILES (JSON, YAML, or Markdown with front matter; or folders of them).
+
+    Every file is validated first: a bad batch is refused with every problem listed and
+    nothing sent (unless --keep-going). Ctrl-C starts nothing new, lets running
+    activations finish and prints how to resume."""
+    from .activation import Activator
+
+    with Activator() as activator:
+        batch = _batch(
+            activator,
+            files=files,
+            platform_names=platform_names,
+            routes=routes,
+            exclude=exclude,
+            asset_root=asset_root,
+        )
+        total = len({j.source for j in batch.jobs} | {r.source for r in batch.rejections})
+        if batch.rejections and not keep_going:
+            _print_rejections(batch.rejections, total)
+            sys.exit(EXIT_USAGE)
         if dry_run:
             plans = [
                 {
@@ -227,22 +364,51 @@ def activate(
                     "platform": job.platform,
                     **activator.plan(job.content, job.platform, asset_root=job.asset_root),
                 }
-                for job in jobs
+                for job in batch.jobs
             ]
             if as_json:
-                _emit_json({"dry_run": True, "plans": plans})
+                _emit_json(
+                    {"dry_run": True, "plans": plans, "rejected": [r.to_dict() for r in batch.rejections]}
+                )
             else:
                 for plan in plans:
                     _print_plan(plan)
+                if batch.rejections:
+                    _print_rejections(batch.rejections, total)
             return
-        all_ok = _report(activator.activate_iter, jobs, as_json)
-    sys.exit(EXIT_OK if all_ok else EXIT_FAILED)
+        from .interrupt import GracefulStop
+
+        with GracefulStop() as stop:
+            all_ok = _report(activator, batch.jobs, as_json, stop, batch.rejections)
+        if stop.signal is not None:
+            _print_interrupted(activator, stop, batch.jobs)
+            sys.exit(stop.exit_code)
+    sys.exit(EXIT_OK if all_ok and not batch.rejections else EXIT_FAILED)
+
+
+def _print_interrupted(activator: Any, stop: Any, jobs: Sequence[Any]) -> None:
+    """After Ctrl-C / SIGTERM: what finished, what failed, what never started (now
+    recorded ``pending``), and the command that resumes the rest."""
+    pending = stop.not_started
+    for job in pending:  # recorded so `replay --failed` picks them up
+        activator.log.start(
+            content_id=job.content.id,
+            platform=job.platform,
+            content=job.content.model_dump(mode="json"),
+            source=job.source,
+        )
+    err.print(
+        f"interrupted: {stop.done} done, {stop.failed} failed, {len(pending)} not started (of {len(jobs)})",
+        highlight=False,
+    )
+    if stop.failed or pending:
+        err.print("resume the rest with: mplat replay --failed", highlight=False)
 
 
 def _print_plan(plan: dict[str, Any]) -> None:
     """A dry-run plan for people: per object its action (and field diff), then the
     requests a create would send."""
-    out.rule(escape(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent but look-ups)"))
+    out.print(f"{plan['file']} -> {plan['platform']} (dry run: nothing sent but look-ups)", highlight=False)
     for entry in plan["objects"]:
         what = entry["object"]
         if what == "files":
@@ -257,9 +423,8 @@ def _print_plan(plan: dict[str, Any]) -> None:
         for field, change in (entry.get("changes") or {}).items():
             before = redact(json.dumps(change["from"], default=str))
             after = redact(json.dumps(change["to"], default=str))
-            out.print(
-                f"    {escape(field)}: {escape(_clip(before))} -> {escape(_clip(after))}", highlight=False
-            )
+            diff = f"{_clip(before)} -> {_clip(after)}"
+            out.print(f"    {escape(field)}: {escape(diff)}", highlight=False)
     if any(e.get("action") == "create" for e in plan["objects"] if e["object"] != "files"):
         out.print("  requests a create sends:", highlight=False)
         out.print_json(redact(json.dumps(redact_obj(plan["requests"]), default=str)))
@@ -269,27 +434,35 @@ def _clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _report(run: Callable[..., Iterable[Any]], jobs: Sequence[Any], as_json: bool) -> bool:
+def _report(
+    activator: Any, jobs: Sequence[Any], as_json: bool, stop: Any, rejections: Sequence[Any] = ()
+) -> bool:
     """Run ``jobs`` and report each result as it arrives: a JSON document streamed to
-    stdout, or a progress bar then a summary table. True when every activation succeeded.
+    stdout, or a progress bar then one block per activation. True when every
+    activation succeeded. Stops starting new ones once ``stop`` is set.
 
-    Only a compact row per activation is kept, so a bulk run's memory stays flat."""
+    Only a compact summary per activation is kept, so a bulk run's memory stays flat."""
     all_ok = True
+    results = activator.activate_iter(jobs, should_stop=stop.is_set, on_skip=stop.skipped)
     if as_json:
         click.echo('{"activations": [')
-        for index, result in enumerate(run(jobs)):
+        for index, result in enumerate(results):
             all_ok &= result.ok
+            stop.count(result)
             item = redact(json.dumps(redact_obj(result.to_dict()), indent=2, default=str))
             click.echo(("," if index else "") + item)
-        click.echo("]}")
+        click.echo("],")
+        click.echo('"rejected": ' + redact(json.dumps(redact_obj([r.to_dict() for r in rejections]))) + "}")
         return all_ok
-    rows: list[tuple[str, ...]] = []
+    blocks: list[list[str]] = []
     with _progress(len(jobs)) as advance:
-        for result in run(jobs):
+        for result in results:
             all_ok &= result.ok
-            rows.append(_row(result))
+            stop.count(result)
+            blocks.append(_block(result))
             advance()
-    _print_rows(rows)
+    blocks += [_rejected_block(r) for r in rejections]
+    _print_blocks(blocks, "activations", sum(1 for b in blocks if " succeeded" in b[0]))
     return all_ok
 
 
@@ -308,40 +481,70 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
-def _row(result: Any) -> tuple[str, ...]:
-    """One summary-table row for an ActivationResult."""
-    state = result.record.state
-    colour = {"succeeded": "green", "degraded": "yellow", "blocked": "yellow"}.get(state, "red")
-    if state == "blocked" and result.error:
-        detail = str(result.error["message"])
-    elif result.error:
-        detail = f"{result.error['type']}: {result.error['message']}"
-        if result.error.get("hint"):
-            detail += f" (hint: {result.error['hint']})"
-    else:
-        publish = result.publish
-        detail = f"{publish.action or ''} {publish.external_id or ''}".strip() if publish else ""
-        if publish and publish.changed:
-            detail += f" ({', '.join(publish.changed)})"
-        if publish and publish.url:
-            detail += f"  {publish.url}"
+_COLOURS = {"succeeded": "green", "degraded": "yellow", "blocked": "yellow", "rejected": "red"}
+
+
+def _block(result: Any) -> list[str]:
+    """One activation for people: a headline (id, state, content, platform, action),
+    then indented lines (URL, error and hint, warnings). Lines are never cut: a long URL
+    is its own line, so a narrow terminal wraps it whole and a pipe keeps it intact."""
     record = result.record
-    cells = (record.id[:12], record.content_id, record.platform)
-    return (*map(escape, cells), f"[{colour}]{state}[/]", escape(redact(detail)))
+    state = record.state
+    colour = _COLOURS.get(state, "red")
+    publish = result.publish
+    action = f" {publish.action}" if publish is not None and publish.action and not result.error else ""
+    changed = f" ({', '.join(publish.changed)})" if publish is not None and publish.changed else ""
+    head = (
+        f"{record.id[:12]}  [{colour}]{state}[/]{escape(action + changed)}  "
+        f"{escape(record.content_id)} on {escape(record.platform)}"
+    )
+    lines = [head]
+    if result.error:
+        lines.append(f"    {escape(redact(str(result.error['message'])))}")
+        if result.error.get("hint") and state != "blocked":
+            lines.append(f"    hint: {escape(redact(str(result.error['hint'])))}")
+    elif publish is not None and publish.url:
+        lines.append(f"    {escape(publish.url)}")
+    for step in (result.assets, result.campaign, publish):
+        for warning in step.warnings if step is not None else []:
+            lines.append(f"    [yellow]warning:[/] {escape(redact(warning))}")
+    return lines
 
 
-def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
-    table = Table(title="Activations")
-    for column in ("id", "content", "platform", "state", "external id / error"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    succeeded = sum("succeeded" in row[3] for row in rows)
-    table.caption = f"{succeeded} of {len(rows)} succeeded"
-    out.print(table)
+def _rejected_block(rejection: Any) -> list[str]:
+    where = f"{rejection.source}" + (f" on {rejection.platform}" if rejection.platform else "")
+    lines = [f"{'-' * 12}  [red]rejected[/]  {escape(where)}"]
+    lines += [f"    {escape(redact(str(problem)))}" for problem in rejection.problems]
+    return lines
+
+
+def _print_blocks(blocks: Sequence[list[str]], what: str, succeeded: int) -> None:
+    for block in blocks:
+        for line in block:
+            out.print(line, highlight=False, soft_wrap=True)
+    out.print(f"{succeeded} of {len(blocks)} {what} succeeded", highlight=False)
 
 
 # ----------------------------------------------------------------------- log, status
+def _since(value: str | None) -> Any:
+    """``--since``: an ISO date/time (UTC if no zone) or an age like ``30m``, ``2h``, ``7d``."""
+    from datetime import UTC, datetime, timedelta
+
+    if value is None:
+        return None
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if value[:-1].isdigit() and value[-1:] in units:
+        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a time; write it like 2026-12-01, 2026-12-01T09:00:00Z or 2h",
+            param_hint="--since",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @main.command("log")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
@@ -349,30 +552,60 @@ def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
     "--state",
     type=click.Choice(["pending", "in_progress", "succeeded", "failed", "degraded", "blocked"]),
 )
+@click.option(
+    "--platform", "-p", "platform_name", shell_complete=_complete_platforms, help="Only this platform."
+)
+@click.option("--content", "content_id", help="Only this content id.")
+@click.option("--since", help="Only activations started since (2026-12-01, 2026-12-01T09:00Z, 2h, 7d).")
 @handle_errors
-def show_log(as_json: bool, limit: int, state: Any) -> None:
+def show_log(
+    *,
+    as_json: bool,
+    limit: int,
+    state: Any,
+    platform_name: str | None,
+    content_id: str | None,
+    since: str | None,
+) -> None:
     """Show recent activations from the activation log, newest first."""
     from .log import ActivationLog
     from .registry import default_registry
 
-    records = ActivationLog(default_registry().core_settings.log_path).list(limit=limit, state=state)
+    started = _since(since)
+    records = [
+        record
+        for record in ActivationLog(default_registry().core_settings.log_path).list(limit=None, state=state)
+        if (platform_name is None or record.platform == platform_name)
+        and (content_id is None or record.content_id == content_id)
+        and (started is None or record.started_at >= started)
+    ][:limit]
     if as_json:
         _emit_json([record.to_dict() for record in records])
         return
-    table = Table(title="Activation log")
-    for column in ("id", "content", "platform", "state", "attempts", "started", "steps"):
-        table.add_column(column)
+    if not records:
+        out.print("no activations match", highlight=False)
+        return
     for record in records:
-        table.add_row(
-            record.id[:12],
-            record.content_id,
-            record.platform,
-            record.state,
-            str(record.attempts),
-            record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            ", ".join(_step_summary(name, step) for name, step in record.steps.items()),
+        for line in _record_lines(record):
+            out.print(line, highlight=False, soft_wrap=True)
+
+
+def _record_lines(record: Any) -> list[str]:
+    """One log record for people: headline (id, state, started, content, platform), the
+    steps with their actions, and the error. Never cut: each part is its own line."""
+    colour = _COLOURS.get(record.state, "red")
+    lines = [
+        f"{record.id[:12]}  [{colour}]{record.state}[/]  {record.started_at:%Y-%m-%d %H:%M}  "
+        f"{escape(record.content_id)} on {escape(record.platform)}"
+    ]
+    steps = ", ".join(_step_summary(name, step) for name, step in record.steps.items())
+    if steps:
+        lines.append(
+            f"    steps: {escape(steps)}" + (f" (attempts: {record.attempts})" if record.attempts > 1 else "")
         )
-    out.print(table)
+    if record.error:
+        lines.append(f"    {escape(redact(str(record.error.get('message'))))}")
+    return lines
 
 
 def _step_summary(name: str, step: Any) -> str:
@@ -382,7 +615,7 @@ def _step_summary(name: str, step: Any) -> str:
 
 
 @main.command()
-@click.argument("activation_id")
+@click.argument("activation_id", shell_complete=_complete_activations)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def status(activation_id: str, as_json: bool) -> None:
@@ -404,7 +637,26 @@ def status(activation_id: str, as_json: bool) -> None:
     if as_json:
         _emit_json(data)
         return
-    out.print_json(redact(json.dumps(redact_obj(data), default=str)))
+    lines = [f"activation {record.id}", *_record_lines(record)[1:]]
+    lines.insert(
+        1, f"    state: {record.state}; content {escape(record.content_id)} on {escape(record.platform)}"
+    )
+    if record.source:
+        lines.append(f"    source: {escape(record.source)}")
+    for name, step in record.steps.items():
+        if isinstance(step, dict) and (step.get("external_id") or step.get("url")):
+            where = " ".join(str(step.get(k)) for k in ("external_id", "url") if step.get(k))
+            lines.append(f"    {name}: {escape(where)}")
+    platform_status = data.get("platform_status")
+    if isinstance(platform_status, dict):
+        if "error" in platform_status:
+            lines.append(
+                f"    on the platform now: unknown ({escape(redact(platform_status['error']['message']))})"
+            )
+        else:
+            lines.append(f"    on the platform now: {escape(str(platform_status.get('status')))}")
+    for line in lines:
+        out.print(redact(line), highlight=False, soft_wrap=True)
 
 
 @main.command()
@@ -436,7 +688,8 @@ def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: boo
     if as_json:
         _emit_json({"activations": [r.to_dict() for r in results]})
     else:
-        _print_rows([_row(r) for r in results])
+        blocks = [_block(r) for r in results]
+        _print_blocks(blocks, "replays", sum(r.ok for r in results))
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
 
 

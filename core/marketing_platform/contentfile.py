@@ -6,6 +6,7 @@ names the file and the field and says how to fix it; nothing is sent for a bad f
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class ContentFile:
 
 
 def _fail(path: Path, message: str, hint: str, problems: list[Problem] | None = None) -> InvalidContent:
-    return InvalidContent(f"{path}: {message}", problems=problems or [Problem("", message)], hint=hint)
+    return InvalidContent(f"{path}: {message}", problems=problems or [Problem("", message, hint)], hint=hint)
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[str, str]:
@@ -143,7 +144,7 @@ def parse_content(
     try:
         return Content.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(error) for error in exc.errors()]
+        problems = [_problem(error, data) for error in exc.errors()]
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InvalidContent(
@@ -153,20 +154,71 @@ def parse_content(
         ) from None
 
 
-def _problem(error: Any) -> Problem:
-    field = ".".join(str(p) for p in error["loc"])
-    kind = error["type"]
+#: An accepted example for each kind of value a content file can get wrong.
+_EXAMPLES = {
+    "datetime": "2026-12-01T09:00:00Z",
+    "date": "2026-12-01",
+    "decimal": "2000",
+    "bool": "true",
+}
+
+
+def _problem(error: Any, data: dict[str, Any]) -> Problem:
+    """One validation error as a Problem with the field, what is wrong and how to fix it
+    (a close known key for a typo, an accepted example for a malformed value)."""
+    location = [str(p) for p in error["loc"]]
+    field = ".".join(location)
+    kind = str(error["type"])
     if kind == "extra_forbidden":
-        return Problem(field, "is not a known key")
+        close = difflib.get_close_matches(location[-1], _known_keys(location[:-1]), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it; README 'Content files' lists the keys"
+        return Problem(field, "is not a known key", hint)
     if kind == "missing":
-        return Problem(field, "is required")
-    return Problem(field, str(error["msg"]))
+        return Problem(field, "is required", f"add {location[-1]}:")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    for word, example in _EXAMPLES.items():
+        if kind.startswith(word) or (kind.startswith("timezone_aware") and word == "datetime"):
+            return Problem(field, message, f"write it like {example}")
+    if kind == "string_pattern_mismatch" and location == ["id"]:
+        return Problem(
+            field,
+            f"{error.get('input')!r} is not an id (lower-case letters, digits, '.', '_', '-')",
+            "write it like spring-launch-2026",
+        )
+    if kind == "enum" and location == ["kind"]:
+        return Problem(field, message, "e.g. kind: blog_post")
+    return Problem(field, message, "correct the value")
+
+
+def _known_keys(parent: list[str]) -> list[str]:
+    """The keys accepted at ``parent`` (a location inside Content), for "did you mean"."""
+    model: Any = Content
+    for part in parent:
+        if part.isdigit():
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        model = _model_of(info.annotation)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside ``annotation`` (``X | None``, ``list[X]``), if any."""
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _hint(error: Any) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "remove or correct the key; README 'Content file' lists the keys"
-    if kind == "missing":
-        return "add the key"
-    return "correct the value"
+    return _problem(error, {}).hint or "correct the value"

@@ -17,13 +17,16 @@ RateLimitScope = Literal["window", "concurrency", "daily"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a piece of content: where (a dotted field path) and what."""
+    """One thing wrong with a piece of content: where (a dotted field path), what, and
+    (when known) how to fix it."""
 
     field: str
     message: str
+    hint: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{text}; {self.hint}" if self.hint else text
 
 
 class MarketingPlatformError(Exception):

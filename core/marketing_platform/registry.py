@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 from dataclasses import asdict, dataclass, field
@@ -190,7 +191,15 @@ class Registry:
     def _load_entry_point(self, name: str) -> type[MarketingPlatform]:
         found = self.entry_points().get(name, [])
         if not found:
-            installed = ", ".join(self.names()) or "none"
+            names = self.names()
+            installed = ", ".join(names) or "none"
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            if close:  # a typo of an installed platform: no install hint
+                raise ConfigurationError(
+                    f"unknown platform {name!r}: did you mean {close[0]!r}? Installed platforms: {installed}",
+                    code="unknown_platform",
+                    hint=f"use --platform {close[0]} (or set MARKETING_PLATFORM={close[0]})",
+                )
             raise ConfigurationError(
                 f"unknown platform {name!r}; installed platforms: {installed}",
                 code="unknown_platform",
