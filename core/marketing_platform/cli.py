@@ -462,7 +462,7 @@ def _report(
             blocks.append(_block(result))
             advance()
     blocks += [_rejected_block(r) for r in rejections]
-    _print_blocks(blocks, "activations", sum(1 for b in blocks if " succeeded" in b[0]))
+    _print_blocks(blocks, "activations", stop.done)
     return all_ok
 
 
@@ -518,10 +518,35 @@ def _rejected_block(rejection: Any) -> list[str]:
     return lines
 
 
+def _say(line: str, console: Console | None = None) -> None:
+    """Print a markup ``line`` wrapped at the console's width (80 in a pipe) at word
+    boundaries, continuation lines indented like the first: a word longer than the line
+    (a URL, an id) is never cut or folded, it stands whole on its own line."""
+    import textwrap
+
+    from rich.text import Text
+
+    console = console or out
+    text = Text.from_markup(line)
+    plain = text.plain
+    indent = len(plain) - len(plain.lstrip(" "))
+    wrapper = textwrap.TextWrapper(
+        width=max(console.width - indent, 20),
+        break_long_words=False,
+        break_on_hyphens=False,
+        replace_whitespace=False,
+    )
+    position = indent
+    for piece in wrapper.wrap(plain[indent:]) or [""]:
+        start = plain.find(piece, position)
+        position = start + len(piece)
+        console.print(Text(" " * indent) + text[start:position], highlight=False, soft_wrap=True)
+
+
 def _print_blocks(blocks: Sequence[list[str]], what: str, succeeded: int) -> None:
     for block in blocks:
         for line in block:
-            out.print(line, highlight=False, soft_wrap=True)
+            _say(line)
     out.print(f"{succeeded} of {len(blocks)} {what} succeeded", highlight=False)
 
 
@@ -587,7 +612,7 @@ def show_log(
         return
     for record in records:
         for line in _record_lines(record):
-            out.print(line, highlight=False, soft_wrap=True)
+            _say(line)
 
 
 def _record_lines(record: Any) -> list[str]:
@@ -656,7 +681,7 @@ def status(activation_id: str, as_json: bool) -> None:
         else:
             lines.append(f"    on the platform now: {escape(str(platform_status.get('status')))}")
     for line in lines:
-        out.print(redact(line), highlight=False, soft_wrap=True)
+        _say(redact(line))
 
 
 @main.command()
