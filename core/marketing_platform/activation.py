@@ -417,13 +417,36 @@ class Activator:
         budgets = [a.effective_rate_limits().max_concurrent or DEFAULT_WORKERS for a in adapters]
         return max(1, min([DEFAULT_WORKERS, *budgets]) + 2)
 
-    def replay(self, activation_id: str) -> ActivationResult:
-        """Resume a failed, degraded or interrupted activation on its primary platform."""
+    def replay(self, activation_id: str, *, reload: bool = False) -> ActivationResult:
+        """Resume a failed, degraded or interrupted activation on its primary platform.
+
+        ``reload``: read the content again from its source file (validated again, so a
+        fixed file can be replayed); refused when the record has no source file or the
+        file now holds another content id."""
         record = self.log.get(activation_id)
         if record.state in {"succeeded", "blocked"}:
             return ActivationResult(record=record, **_responses(record.steps))
+        if reload:
+            return self._run(record, self._reloaded(record))
         content = Content.model_validate(record.content)
         return self._run(record, content)
+
+    def _reloaded(self, record: ActivationRecord) -> Content:
+        from .contentfile import load_content_file
+
+        if not record.source:
+            raise ConfigurationError(
+                f"activation {record.id} has no source file to reload",
+                code="no_source",
+                hint="replay it without --reload, or activate the fixed file again",
+            )
+        item = load_content_file(Path(record.source), platform_names=self.registry.names())
+        if item.content.id != record.content_id:
+            raise InvalidContent(
+                f"{record.source} now holds content {item.content.id!r}, not {record.content_id!r}",
+                hint="activate the file as a new content, or restore its id",
+            )
+        return self.prepare(item.content, self.platform(record.platform), item.asset_root)
 
     def _run(self, record: ActivationRecord, content: Content) -> ActivationResult:
         if not self.log.claim(record.id):

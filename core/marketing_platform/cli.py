@@ -685,17 +685,20 @@ def status(activation_id: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("activation_id", required=False)
+@click.argument("activation_id", required=False, shell_complete=_complete_activations)
 @click.option("--failed", is_flag=True, help="Replay every failed (or interrupted) activation.")
 @click.option("--degraded", is_flag=True, help="Replay every activation a fallback delivered.")
+@click.option("--reload", is_flag=True, help="Read the content again from its (fixed) source file.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
-def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: bool) -> None:
+def replay(*, activation_id: str | None, failed: bool, degraded: bool, reload: bool, as_json: bool) -> None:
     """Resume activations from their last finished step (nothing is created twice)."""
     from .activation import Activator
 
     if not activation_id and not (failed or degraded):
         raise click.UsageError("give an ACTIVATION_ID, --failed or --degraded")
+    if activation_id and (failed or degraded):
+        raise click.UsageError("give an ACTIVATION_ID or --failed / --degraded, not both")
     with Activator() as activator:
         ids = [activation_id] if activation_id else []
         if failed:  # interrupted runs (in_progress, pending) failed too
@@ -705,7 +708,7 @@ def replay(activation_id: str | None, failed: bool, degraded: bool, as_json: boo
         results = []
         for one in dict.fromkeys(ids):
             try:
-                results.append(activator.replay(one))
+                results.append(activator.replay(one, reload=reload))
             except MarketingPlatformError as exc:
                 if activation_id:
                     raise

@@ -10,11 +10,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from marketing_platform.cli import main
+from marketing_platform.errors import ContentRejected
+from marketing_platform.hookspecs import hookimpl
 from marketing_platform.log import ActivationLog
 from marketing_platform.registry import default_registry
 from marketing_platform_mock.state import MockState
@@ -302,3 +305,52 @@ def test_ctrl_c_finishes_running_work_and_replay_failed_does_the_rest(tmp_path: 
     records = ActivationLog(tmp_path / "log.sqlite3").list(limit=None)
     assert sorted({r.content_id for r in records}) == [f"post-{i:02}" for i in range(30)]
     assert all(r.state == "succeeded" for r in records)
+
+
+# ------------------------------------------------------------ replay, abandon
+
+
+class _RejectsDrafts:
+    """A platform-side rule the file only meets after a fix: no "Draft" in titles."""
+
+    @hookimpl
+    def mplat_transform_payload(self, platform: str, operation: str, payload: dict[str, Any]) -> None:
+        if operation == "publish_content" and "Draft" in str(payload.get("title", "")):
+            raise ContentRejected("titles may not say Draft", platform=platform, code="draft")
+
+
+def test_replay_reload_reads_the_fixed_file(tmp_path: Path, isolated_environment: Path) -> None:
+    default_registry().register_plugin(_RejectsDrafts())
+    path = write(tmp_path, "post.md", GOOD.format(id="post", title="Draft title"))
+    failed = json.loads(mplat("activate", str(path), "--json").stdout)["activations"][0]
+    assert failed["state"] == "failed"
+
+    stale = mplat("replay", failed["id"], "--json")
+    assert json.loads(stale.stdout)["activations"][0]["state"] == "failed"
+    path.write_text(GOOD.format(id="post", title="Final title"))
+    fixed = mplat("replay", failed["id"], "--reload", "--json")
+
+    assert fixed.exit_code == 0, fixed.output
+    assert json.loads(fixed.stdout)["activations"][0]["state"] == "succeeded"
+    state = MockState(isolated_environment / "mock-state.sqlite3")
+    assert state.count("blog_post") == 1
+    assert log_of(isolated_environment).get(failed["id"]).attempts == 3
+
+
+def test_replay_reload_refuses_a_file_that_now_holds_another_content(tmp_path: Path) -> None:
+    default_registry().register_plugin(_RejectsDrafts())
+    path = write(tmp_path, "post.md", GOOD.format(id="post", title="Draft"))
+    failed = json.loads(mplat("activate", str(path), "--json").stdout)["activations"][0]
+    path.write_text(GOOD.format(id="renamed", title="Final"))
+
+    result = mplat("replay", failed["id"], "--reload")
+
+    assert result.exit_code == 2
+    assert "now holds content 'renamed', not 'post'" in result.stderr
+
+
+def test_replay_of_an_id_with_failed_is_a_usage_error() -> None:
+    result = mplat("replay", "abcdef12", "--failed")
+
+    assert result.exit_code == 2
+    assert "not both" in result.output
