@@ -455,6 +455,21 @@ class Activator:
                 code="locked",
                 hint="wait for it to finish, then check `mplat status`",
             )
+        from .telemetry import activation_span, record_activation
+
+        with activation_span(
+            platform=record.platform,
+            content_id=record.content_id,
+            kind=content.kind.value,
+            activation_id=record.id,
+        ) as span:
+            result = self._attempt(record, content)
+            action = result.publish.action if result.publish is not None else None
+            record_activation(span, platform=record.platform, state=result.record.state, action=action)
+        return result
+
+    def _attempt(self, record: ActivationRecord, content: Content) -> ActivationResult:
+        """One attempt of a claimed activation: every outcome ends in the log."""
         adapter = self.platform(record.platform)
         self.log.begin_attempt(record.id)
         result = ActivationResult(record=record, **_responses(record.steps))
