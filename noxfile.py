@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint types demo bench``."""
+"""Developer sessions: ``nox -s tests lint types docs demo bench``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ def types(session: nox.Session) -> None:
     """mypy --strict on the core and every plugin."""
     session.install(*EDITABLE)
     session.run("mypy", "core", *PLUGINS)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built strictly (a broken link or reference fails)."""
+    session.install(*EDITABLE)
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session
