@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import InvalidContent, MarketingPlatformError
+from .errors import ConfigurationError, InvalidContent, MarketingPlatformError
 from .redaction import install_log_redaction, redact, redact_obj
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -323,6 +323,11 @@ def validate(
 @click.option(
     "--keep-going", is_flag=True, help="Activate the valid files and report the others as rejected (exit 1)."
 )
+@click.option(
+    "--enqueue",
+    is_flag=True,
+    help="Record and hand the activations to the workers (mplat worker); print their ids.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def activate(
@@ -334,6 +339,7 @@ def activate(
     asset_root: Path | None,
     dry_run: bool,
     keep_going: bool,
+    enqueue: bool,
     as_json: bool,
 ) -> None:
     """Activate content FILES (JSON, YAML, or Markdown with front matter; or folders of them).
@@ -376,6 +382,9 @@ def activate(
                 if batch.rejections:
                     _print_rejections(batch.rejections, total)
             return
+        if enqueue:
+            _enqueue(activator, batch.jobs, as_json)
+            sys.exit(EXIT_FAILED if batch.rejections else EXIT_OK)
         from .interrupt import GracefulStop
 
         with GracefulStop() as stop:
@@ -384,6 +393,26 @@ def activate(
             _print_interrupted(activator, stop, batch.jobs)
             sys.exit(stop.exit_code)
     sys.exit(EXIT_OK if all_ok and not batch.rejections else EXIT_FAILED)
+
+
+def _enqueue(activator: Any, jobs: Sequence[Any], as_json: bool) -> None:
+    """Record every job ``pending`` and enqueue its task; print the ids at once."""
+    from .worker import enqueue, make_app
+
+    ids = enqueue(activator, jobs, make_app())
+    if as_json:
+        _emit_json(
+            {
+                "enqueued": [
+                    {"id": i, "content_id": j.content.id, "platform": j.platform}
+                    for i, j in zip(ids, jobs, strict=True)
+                ]
+            }
+        )
+        return
+    for activation_id, job in zip(ids, jobs, strict=True):
+        _say(f"{activation_id}  [cyan]enqueued[/]  {escape(job.content.id)} on {escape(job.platform)}")
+    out.print(f"{len(ids)} activation(s) enqueued; follow them with `mplat log`", highlight=False)
 
 
 def _print_interrupted(activator: Any, stop: Any, jobs: Sequence[Any]) -> None:
@@ -719,6 +748,46 @@ def replay(*, activation_id: str | None, failed: bool, degraded: bool, reload: b
         blocks = [_block(r) for r in results]
         _print_blocks(blocks, "replays", sum(r.ok for r in results))
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+
+
+@main.command()
+@click.option("--concurrency", "-c", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--loglevel", default="info", show_default=True)
+@click.option("--hostname", "-n", help="The worker's node name (default: celery@HOST).")
+@click.option("--metrics-port", type=click.IntRange(min=1, max=65535), help="Serve Prometheus metrics.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address the metrics listen on.")
+@handle_errors
+def worker(
+    *, concurrency: int, loglevel: str, hostname: str | None, metrics_port: int | None, metrics_host: str
+) -> None:
+    """Run a Celery worker that runs enqueued activations (broker: MARKETING_PLATFORM_BROKER).
+
+    Start one on each machine; they share the activation log (MARKETING_PLATFORM_LOG,
+    PostgreSQL across machines) and, with MARKETING_PLATFORM_RATE_STORE=redis://..., the
+    vendors' rate budgets."""
+    from .worker import make_app, worker_argv
+
+    app = make_app()
+    if metrics_port is not None:
+        _serve_metrics(metrics_host, metrics_port)
+    app.worker_main(list(worker_argv(concurrency=concurrency, loglevel=loglevel, hostname=hostname)))
+
+
+def _serve_metrics(host: str, port: int) -> None:
+    """Expose the OpenTelemetry metrics in the Prometheus format on ``host:port``."""
+    try:
+        from opentelemetry import metrics
+        from opentelemetry.exporter.prometheus import PrometheusMetricReader
+        from opentelemetry.sdk.metrics import MeterProvider
+        from prometheus_client import start_http_server
+    except ImportError:
+        raise ConfigurationError(
+            "serving metrics needs the OpenTelemetry SDK and Prometheus exporter",
+            code="metrics",
+            hint='pip install "marketing-platform[celery]"',
+        ) from None
+    start_http_server(port, addr=host)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[PrometheusMetricReader()]))
 
 
 @main.command("new-adapter")
