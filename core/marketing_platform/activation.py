@@ -205,6 +205,15 @@ class Activator:
             except ContentRejected as exc:
                 problems += exc.problems
         loaded = content.model_copy(update={"assets": assets}) if assets or content.assets else content
+        past = content.schedule_at is not None and content.schedule_at <= _now(platform)
+        if past and not self._exists(platform, loaded):
+            problems.append(
+                Problem(
+                    "schedule_at",
+                    f"{content.schedule_at} is in the past; a platform schedules only for later",
+                    "remove schedule_at to publish now, or set a later time like 2026-12-01T09:00:00Z",
+                )
+            )
         if problems:
             raise ContentRejected(
                 f"{content.id} cannot be activated on {platform.name}: {problems[0]}"
@@ -214,6 +223,18 @@ class Activator:
                 hint="fix the content file; nothing was sent",
             )
         return loaded
+
+    @staticmethod
+    def _exists(platform: MarketingPlatform, content: Content) -> bool:
+        """Whether ``content`` was created on ``platform`` already (a read-only look-up;
+        True when the look-up fails: the activation looks again before writing). A past
+        ``schedule_at`` is no problem for content that exists: re-running it converges."""
+        try:
+            spec = platform.mapper.campaign_spec(content)
+            campaign = platform.find_campaign(spec.name) if spec is not None else None
+            return platform.find_content(content, campaign) is not None
+        except MarketingPlatformError:
+            return True
 
     def plan(self, content: Content, platform_name: str, *, asset_root: Path | None = None) -> dict[str, Any]:
         """What :meth:`activate` would do (``--dry-run``): per object (``files``,
@@ -556,12 +577,12 @@ class Activator:
                         retryable=True,
                         hint="replay the activation once the platform accepts the file",
                     )
-                results[index] = uploaded.model_copy(update={"action": "created"})
+                results[index] = uploaded.model_copy(update={"action": uploaded.action or "created"})
                 if asset.sha256:
                     self.log.remember_upload(
                         adapter.name, account, asset.sha256, uploaded.model_dump(mode="json")
                     )
-        created = bool(responses)
+        created = any(result is not None and result.action == "created" for result in results)
         return AssetsResponse(
             platform=adapter.name,
             results=[r for r in results if r is not None],

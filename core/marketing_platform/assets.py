@@ -31,10 +31,23 @@ _TEXT_TYPES = {
 }
 
 
+#: Bytes of text files: printable ASCII, any byte >= 0x80 (UTF-8 or a legacy 8-bit
+#: encoding) and the usual controls (BEL, BS, TAB, LF, FF, CR, ESC); anything else
+#: (NUL, the other C0 controls, DEL) only occurs in binary data.
+_TEXT_BYTES = bytes({7, 8, 9, 10, 12, 13, 27} | set(range(0x20, 0x100)) - {0x7F})
+
+
+def _is_text(data: bytes) -> bool:
+    return not data.translate(None, _TEXT_BYTES)
+
+
 def _bad_name(name: str) -> str | None:
-    if not name or name in {".", ".."}:
+    # Checked as written and NFKC-folded: a vendor that normalises names would turn a
+    # fullwidth solidus (U+FF0F), reverse solidus (U+FF3C) or full stops into "/", "\\", ".".
+    forms = (name, unicodedata.normalize("NFKC", name))
+    if not name:
         return "is empty"
-    if "/" in name or "\\" in name:
+    if any(form in {".", ".."} or "/" in form or "\\" in form for form in forms):
         return "must be a plain file name without folders"
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         return "contains control characters"
@@ -104,7 +117,7 @@ def load_asset(asset: Asset, root: Path, *, max_bytes: int, field: str = "assets
                 "has content whose type cannot be recognised",
                 "use a common image, document or video format with the matching extension",
             )
-        if b"\x00" in head:
+        if not _is_text(data):  # the whole file: binary data may start after a text header
             raise reject(f"claims to be {text_type} but holds binary data", "check the file")
         mime = text_type
     else:

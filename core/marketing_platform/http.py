@@ -35,6 +35,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from .errors import (
     AuthenticationError,
+    ConfigurationError,
     MarketingPlatformError,
     PlatformUnavailable,
     RateLimitError,
@@ -127,6 +128,14 @@ class PlatformHTTP:
         seed: int | None = None,
         http2: bool = False,
     ) -> None:
+        if httpx.URL(base_url).userinfo:
+            # httpx would send them as Basic auth and show them in every URL it prints.
+            raise ConfigurationError(
+                f"the base URL of {platform} must not carry credentials (user:password@)",
+                platform=platform,
+                code="settings",
+                hint="give credentials through the adapter's settings, never in a URL",
+            )
         self.platform = platform
         self.budget = budget
         self.tokens = tokens

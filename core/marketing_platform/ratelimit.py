@@ -45,6 +45,7 @@ process learns of a vendor's rate-limit answer from its own responses.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import uuid
@@ -77,6 +78,14 @@ _LEASE_POLL_SECONDS = 0.01
 #: Default lifetime of a concurrency lease (longer than any sane request timeout).
 DEFAULT_LEASE_SECONDS = 300.0
 
+#: Bounds of a budget (declared or overridden): beyond them the bucket arithmetic
+#: overflows or a vendor's Retry-After could freeze callers for years.
+MAX_CALLS = 1_000_000
+MIN_WINDOW_SECONDS = 0.001
+MAX_WINDOW_SECONDS = _DAY_SECONDS
+MAX_CONCURRENT = 1_000
+MAX_DAILY_QUOTA = 1_000_000_000
+
 STORE_HINT = (
     "set MARKETING_PLATFORM_RATE_STORE to memory (one process), sqlite:///path/to/rates.db "
     "(processes on one machine) or redis://host:6379/0 (workers on several machines)"
@@ -93,21 +102,60 @@ class RateLimits:
     daily_quota: int | None = None
 
     def __post_init__(self) -> None:
-        if self.calls < 1 or self.per_seconds <= 0:
-            raise ValueError("a rate limit needs calls >= 1 and per_seconds > 0")
+        if not (
+            1 <= self.calls <= MAX_CALLS
+            and math.isfinite(self.per_seconds)
+            and MIN_WINDOW_SECONDS <= self.per_seconds <= MAX_WINDOW_SECONDS
+        ):
+            raise ValueError(
+                f"a rate limit needs calls >= 1 (at most {MAX_CALLS:,}) and per_seconds > 0 "
+                f"(from {MIN_WINDOW_SECONDS} to {MAX_WINDOW_SECONDS:,.0f}), "
+                f"got calls={self.calls!r}, per_seconds={self.per_seconds!r}"
+            )
+        if self.max_concurrent is not None and not 1 <= self.max_concurrent <= MAX_CONCURRENT:
+            raise ValueError(
+                f"max_concurrent must be from 1 to {MAX_CONCURRENT:,}, got {self.max_concurrent!r}"
+            )
+        if self.daily_quota is not None and not 1 <= self.daily_quota <= MAX_DAILY_QUOTA:
+            raise ValueError(f"daily_quota must be from 1 to {MAX_DAILY_QUOTA:,}, got {self.daily_quota!r}")
 
     def overridden_by(self, settings: PlatformSettings) -> RateLimits:
         """These limits with the ``<NAME>_RATE_LIMIT`` / ``_MAX_CONCURRENT`` /
         ``_DAILY_QUOTA`` overrides from ``settings`` applied."""
         limits = self
         if settings.rate_limit:
-            calls, _, seconds = settings.rate_limit.partition("/")
-            limits = replace(limits, calls=int(calls), per_seconds=float(seconds))
+            calls, seconds = parse_rate_limit(settings.rate_limit)
+            limits = replace(limits, calls=calls, per_seconds=seconds)
         if settings.max_concurrent:
             limits = replace(limits, max_concurrent=settings.max_concurrent)
         if settings.daily_quota:
             limits = replace(limits, daily_quota=settings.daily_quota)
         return limits
+
+
+def parse_rate_limit(text: str) -> tuple[int, float]:
+    """``(calls, seconds)`` from a ``CALLS/SECONDS`` override such as ``50/20``.
+
+    Raises ValueError (saying what is wrong) for anything else: a missing slash, a count
+    that is not a whole number, a window that is not a finite number of seconds, or
+    values outside the bounds a budget can enforce (see :class:`RateLimits`)."""
+    calls_text, sep, seconds_text = (part.strip() for part in text.partition("/"))
+    if not sep:
+        raise ValueError("the slash between CALLS and SECONDS is missing")
+    # ASCII digits only: int() also takes "1_000" and other scripts' digits.
+    if not (calls_text.isascii() and calls_text.isdigit()):
+        raise ValueError("CALLS must be a whole number")
+    try:
+        # float() takes "inf", "nan" and "1e400" (infinite once parsed): refused below.
+        seconds = float(seconds_text) if seconds_text.isascii() and "_" not in seconds_text else math.nan
+    except ValueError:
+        seconds = math.nan
+    calls = int(calls_text) if len(calls_text) <= 12 else MAX_CALLS + 1  # no 10**4300 parsing
+    if not 1 <= calls <= MAX_CALLS:
+        raise ValueError(f"CALLS must be from 1 to {MAX_CALLS:,}")
+    if not (math.isfinite(seconds) and MIN_WINDOW_SECONDS <= seconds <= MAX_WINDOW_SECONDS):
+        raise ValueError(f"SECONDS must be a number from {MIN_WINDOW_SECONDS} to {MAX_WINDOW_SECONDS:,.0f}")
+    return calls, seconds
 
 
 def window_rates(limits: RateLimits) -> list[Rate]:

@@ -17,8 +17,7 @@ MASK = "***"
 _MIN_SECRET_LENGTH = 4
 
 _lock = threading.Lock()
-#: Registered secrets, longest first (a secret containing another is masked whole).
-#: Replaced, never mutated, so readers need no lock.
+#: Registered secrets, longest first. Replaced, never mutated, so readers need no lock.
 _secrets: tuple[str, ...] = ()
 
 
@@ -33,11 +32,31 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret replaced by ``***``."""
+    """``text`` with every registered secret replaced by ``***``.
+
+    Every occurrence of every secret is found in the original text first, then each run
+    of overlapping occurrences is masked whole: a secret containing another, or two
+    secrets overlapping, never leave a piece of either in clear."""
+    spans: list[tuple[int, int]] = []
     for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
-    return text
+        start = text.find(secret)
+        while start != -1:
+            spans.append((start, start + len(secret)))
+            start = text.find(secret, start + 1)
+    if not spans:
+        return text
+    spans.sort()
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    run_start, run_end = spans[0]
+    for start, end in spans[1:]:
+        if start < run_end:  # overlaps the current run
+            run_end = max(run_end, end)
+            continue
+        pieces += [text[done:run_start], MASK]
+        done, run_start, run_end = run_end, start, end
+    pieces += [text[done:run_start], MASK, text[run_end:]]
+    return "".join(pieces)
 
 
 def redact_obj(value: Any) -> Any:
@@ -52,13 +71,18 @@ def redact_obj(value: Any) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in the final message.
+    """A logging filter that masks registered secrets in the final message, the
+    exception's traceback and the stack information of each record it passes (it never
+    drops one).
 
     Attach it to a handler to clean everything that handler writes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         _clean(record)
         return True
+
+
+_formatter = logging.Formatter()
 
 
 def _clean(record: logging.LogRecord) -> None:
@@ -68,6 +92,14 @@ def _clean(record: logging.LogRecord) -> None:
     cleaned = redact(message)
     if cleaned != message:
         record.msg, record.args = cleaned, None
+    # A formatter writes exc_text as it is when set (and formats exc_info only when not):
+    # an exception whose message echoes a token must not print it in the traceback.
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _formatter.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
 
 
 _factory_installed = False

@@ -10,16 +10,42 @@ registered for redaction when the settings are created and print as ``***``.
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
+from .ratelimit import MAX_CONCURRENT, MAX_DAILY_QUOTA, parse_rate_limit
 from .redaction import register_secret
+
+#: The longest request timeout accepted (beyond it sockets overflow: never a sane wait).
+MAX_TIMEOUT_SECONDS = 3600.0
+
+
+def _check_timeout(value: float) -> float:
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_SECONDS):
+        raise ValueError(
+            f"must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS:,.0f}, "
+            f"e.g. MARKETING_PLATFORM_TIMEOUT=30; got {value!r}"
+        )
+    return value
+
+
+#: Seconds per request: finite, above 0, at most MAX_TIMEOUT_SECONDS.
+Timeout = Annotated[float, AfterValidator(_check_timeout)]
 
 
 def default_data_dir() -> Path:
@@ -36,7 +62,7 @@ class CoreSettings(BaseSettings):
     platform: str = Field(default="mock", validation_alias="MARKETING_PLATFORM")
     fallback: str | None = None
     log: Path | None = None
-    timeout: float = Field(default=30.0, gt=0)
+    timeout: Timeout = 30.0
     disabled_plugins: str = ""
     rate_store: str = "memory"
 
@@ -65,15 +91,43 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def _shown_url(value: str) -> str:
+    """``value`` fit to print in an error: any ``user:password@`` part masked, at most
+    100 characters, on one line (``repr``)."""
+    if "@" in value:
+        head, _, tail = value.rpartition("@")
+        scheme, sep, _ = head.partition("://")
+        value = f"{scheme}{sep}***@{tail}" if sep and "/" not in scheme else f"***@{tail}"
+    return repr(value if len(value) <= 100 else value[:100] + "...")
+
+
 def check_base_url(value: str, variable: str) -> str:
-    """Require ``https://`` unless the host is loopback (tests use ``http://127.0.0.1``)."""
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError(f"{variable} must be a URL like https://host, got {value!r}")
+    """Require ``https://`` unless the host is loopback (tests use ``http://127.0.0.1``);
+    refuse credentials, a query string or a fragment. The messages never show a
+    ``user:password@`` part, however malformed the URL."""
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        # urlsplit silently drops tabs and newlines: the URL sent would not be this one.
+        raise ValueError(f"{variable} must not contain spaces or control characters")
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed "[" (IPv6): the rest may be anything
+        raise ValueError(f"{variable} must be a URL like https://host") from None
+    if parts.username is not None or "@" in parts.netloc:
+        raise ValueError(
+            f"{variable} must not carry credentials (user:password@); set them in their own variables"
+        )
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:  # a bad port may be a password typed without "user@": not shown
+        raise ValueError(
+            f"{variable} must be a URL like https://host (a port, if any, is a number)"
+        ) from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{variable} must be a URL like https://host, got {_shown_url(value)}")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError(f"{variable} must use https:// (plain http is allowed only for loopback hosts)")
-    if parts.username or parts.password or parts.query:
-        raise ValueError(f"{variable} must not carry credentials or a query string")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{variable} must not carry a query string or a fragment")
     return value.rstrip("/")
 
 
@@ -87,24 +141,49 @@ class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", validate_default=True, populate_by_name=True)
 
     # One timeout for every platform; ``timeout=`` works as a keyword override too.
-    timeout: float = Field(default=30.0, gt=0, validation_alias="MARKETING_PLATFORM_TIMEOUT")
+    timeout: Timeout = Field(default=30.0, validation_alias="MARKETING_PLATFORM_TIMEOUT")
     rate_limit: str | None = None
-    max_concurrent: int | None = Field(default=None, ge=1)
-    daily_quota: int | None = Field(default=None, ge=1)
+    max_concurrent: int | None = None
+    daily_quota: int | None = None
 
     @field_validator("rate_limit")
     @classmethod
     def _rate_shape(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        calls, sep, seconds = value.partition("/")
         try:
-            ok = bool(sep) and int(calls) > 0 and float(seconds) > 0
-        except ValueError:
-            ok = False
-        if not ok:
-            raise ValueError(f"rate limit must look like CALLS/SECONDS (e.g. 50/20), got {value!r}")
+            parse_rate_limit(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"must be CALLS/SECONDS, e.g. {cls._variable('rate_limit')}=50/20 for 50 calls per "
+                f"20 seconds ({exc}); got {_shown(value)}"
+            ) from None
         return value
+
+    @field_validator("max_concurrent", "daily_quota", mode="before")
+    @classmethod
+    def _count(cls, value: Any, info: ValidationInfo) -> Any:
+        """A whole number within the bounds a budget can enforce, said with an example
+        (pydantic's own "greater than or equal to 1" names no variable to set)."""
+        if value is None:
+            return None
+        name = info.field_name or ""
+        top, example = (MAX_CONCURRENT, 10) if name == "max_concurrent" else (MAX_DAILY_QUOTA, 50_000)
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            number = int(value) if len(value.strip()) <= 12 else top + 1
+        if number is None or not 1 <= number <= top:
+            raise ValueError(
+                f"must be a whole number from 1 to {top:,}, e.g. {cls._variable(name)}={example}; "
+                f"got {_shown(value)}"
+            )
+        return number
+
+    @classmethod
+    def _variable(cls, field: str) -> str:
+        return f"{cls.model_config.get('env_prefix') or ''}{field}".upper()
 
     @model_validator(mode="after")
     def _register_secrets(self) -> PlatformSettings:
@@ -131,6 +210,12 @@ class PlatformSettings(BaseSettings):
         }
 
 
+def _shown(value: Any) -> str:
+    """A (non-secret) setting's value fit for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "..."
+
+
 def settings_error(platform: str, model: type[BaseSettings], exc: ValidationError) -> ConfigurationError:
     """A one-line ConfigurationError naming the environment variables to fix."""
     prefix = str(model.model_config.get("env_prefix") or "")
@@ -143,7 +228,8 @@ def settings_error(platform: str, model: type[BaseSettings], exc: ValidationErro
         if error["type"] == "missing":
             parts.append(f"{variable} is not set")
         else:
-            parts.append(f"{variable} is invalid: {error['msg']}")
+            message = str(error["msg"]).removeprefix("Value error, ").replace("\n", " ")
+            parts.append(f"{variable} is invalid: {message}")
     return ConfigurationError(
         f"{platform} is not configured: " + "; ".join(parts),
         platform=platform,

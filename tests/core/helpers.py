@@ -68,18 +68,32 @@ class RecordingPlatform(MarketingPlatform):
 
     name: ClassVar[str] = "recorder"
     capabilities = frozenset(Capability)
+    #: The writes (upload_assets, create_campaign, publish_content), in order.
     calls: ClassVar[list[str]]
+    #: Every operation, look-ups (find_content) included, in order.
+    events: ClassVar[list[str]]
+    #: The content ids find_content was asked for, in order.
+    lookups: ClassVar[list[str]]
+    #: What find_content answers, by content id (nothing found when absent).
+    found: ClassVar[dict[str, PublishResponse]]
     fail: ClassVar[dict[str, BaseException]]
     before: ClassVar[dict[str, Callable[[], None]]]
 
-    def _enter(self, operation: str) -> None:
+    def _enter(self, operation: str, *, write: bool = True) -> None:
         hook = self.before.get(operation)
         if hook is not None:
             hook()
-        self.calls.append(operation)
+        self.events.append(operation)
+        if write:
+            self.calls.append(operation)
         error = self.fail.get(operation)
         if error is not None:
             raise error
+
+    def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
+        self._enter("find_content", write=False)
+        self.lookups.append(content.id)
+        return self.found.get(content.id)
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         self._enter("create_campaign")
@@ -132,7 +146,16 @@ class RecordingPlatform(MarketingPlatform):
 
 def make_recorder(name: str = "recorder", **attributes: Any) -> type[RecordingPlatform]:
     """A fresh RecordingPlatform subclass with its own call list and failure table."""
-    namespace: dict[str, Any] = {"name": name, "calls": [], "fail": {}, "before": {}, "__module__": __name__}
+    namespace: dict[str, Any] = {
+        "name": name,
+        "calls": [],
+        "events": [],
+        "lookups": [],
+        "found": {},
+        "fail": {},
+        "before": {},
+        "__module__": __name__,
+    }
     namespace.update(attributes)
     return type(f"Recorder_{name}", (RecordingPlatform,), namespace)
 

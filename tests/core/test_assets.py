@@ -201,3 +201,87 @@ def test_alt_text_is_carried_through_to_the_activation_result_and_log(
     assert uploaded.mime_type == "image/png"
     stored = activation_log.get(result.record.id).steps["assets"]["results"][0]
     assert stored["alt_text"] == "A rocket lifting off"
+
+
+# ------------------------------------------------------------------------ text types
+SVG = b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "mime"),
+    [
+        ("logo.svg", SVG, "image/svg+xml"),
+        ("notes.txt", "Caf\u00e9 opens at 9\tsharp.\r\nBring \x1b[1mshoes\x1b[0m.\n".encode(), "text/plain"),
+        ("prices.csv", "sku,name,price\n1,Caf\u00e9,3.50\n2,Tea,2.00\n".encode("cp1252"), "text/csv"),
+        ("page.html", b"<!doctype html><html><body><p>Hi</p></body></html>\n", "text/html"),
+        ("data.json", b'{"items": [1, 2, 3], "name": "launch"}\n', "application/json"),
+    ],
+)
+def test_valid_text_asset_is_accepted_with_the_mime_type_of_its_extension(
+    root: Path, name: str, data: bytes, mime: str
+) -> None:
+    (root / name).write_bytes(data)
+
+    asset = _load(root, name)
+
+    assert (asset.mime_type, asset.size) == (mime, len(data))
+
+
+#: Binary data that no magic-byte signature recognises: what a text extension must refuse.
+_BINARY_CASES = {
+    "nul-bytes": b"\x00\x01\x02\x03garbage" * 10,
+    "control-bytes-without-nul": bytes(range(1, 9)) + b"\x0e\x0f\x10\x11\x7f" + bytes(range(0x80, 0x100)),
+    "binary-after-a-text-header": b"id,name\n" + b"1,ok\n" * 2000 + b"\x00\x00\x03\x04" * 64,
+}
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".svg", ".html", ".csv", ".json"])
+@pytest.mark.parametrize("data", list(_BINARY_CASES.values()), ids=list(_BINARY_CASES))
+def test_binary_data_under_a_text_extension_is_rejected(root: Path, suffix: str, data: bytes) -> None:
+    (root / f"file{suffix}").write_bytes(data)
+
+    with pytest.raises(ContentRejected, match="holds binary data") as caught:
+        _load(root, f"file{suffix}")
+
+    assert caught.value.problems[0].field == "assets.path"
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".svg", ".csv"])
+def test_a_known_binary_format_under_a_text_extension_is_rejected_saying_what_it_is(
+    root: Path, suffix: str
+) -> None:
+    (root / f"image{suffix}").write_bytes(png_bytes())
+
+    with pytest.raises(ContentRejected, match="its bytes are image/png"):
+        _load(root, f"image{suffix}")
+
+
+# ---------------------------------------------------------------- backslashes in names
+def test_file_whose_name_holds_a_backslash_is_refused(root: Path) -> None:
+    (root / "images\\x.png").write_bytes(png_bytes())  # one file, a backslash in its name
+
+    with pytest.raises(ContentRejected, match="plain file name without folders"):
+        _load(root, "images\\x.png")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "images\\x.png",
+        "..\\..\\x.png",
+        "\\x.png",
+        "images\uff3cx.png",  # a fullwidth reverse solidus: a backslash once NFKC-normalised
+        "images\uff0fx.png",  # a fullwidth solidus: "/" once normalised
+        "\uff0e\uff0e",  # fullwidth full stops: ".." once normalised
+    ],
+)
+def test_upload_name_with_a_backslash_or_its_lookalikes_is_refused(root: Path, name: str) -> None:
+    (root / "hero.png").write_bytes(png_bytes())
+
+    with pytest.raises(ContentRejected, match="plain file name without folders"):
+        _load(root, "hero.png", name=name)
+
+
+def test_upload_name_is_checked_even_when_the_file_is_missing(root: Path) -> None:
+    with pytest.raises(ContentRejected, match="plain file name without folders"):
+        _load(root, "nowhere.png", name="a\\b.png")

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from marketing_platform.errors import (
+    ConfigurationError,
     ContentRejected,
     MarketingPlatformError,
     PlatformUnavailable,
@@ -470,3 +471,20 @@ def test_an_absurd_retry_after_is_capped() -> None:
     http.call("GET", "/things", limited)
     assert len(server.requests) == 2
     assert sum(clock.sleeps) < 120
+
+
+def test_base_url_carrying_credentials_is_refused_without_showing_them() -> None:
+    server = Server(200)
+    budget = RateBudget(RateLimits(calls=10, per_seconds=1), name="test")
+
+    with pytest.raises(ConfigurationError) as caught:
+        PlatformHTTP(
+            platform="test",
+            base_url="https://user:pa55-w0rd-xyzzy@127.0.0.1:9",
+            budget=budget,
+            transport=server.transport,
+        )
+
+    assert "must not carry credentials" in caught.value.message
+    assert "pa55-w0rd-xyzzy" not in str(caught.value)
+    assert server.requests == []

@@ -72,7 +72,7 @@ def test_different_seed_gives_different_ids(
     ("operation", "mean"), [("create_campaign", 1.8), ("publish_content", 1.2), ("upload_assets", 2.5)]
 )
 def test_realistic_latency_sleeps_around_the_documented_figures(
-    registry: Registry, monkeypatch: pytest.MonkeyPatch, hero: Asset, operation: str, mean: float
+    registry: Registry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, operation: str, mean: float
 ) -> None:
     monkeypatch.setenv("MOCK_LATENCY", "realistic")
     clock = FakeClock()
@@ -83,8 +83,10 @@ def test_realistic_latency_sleeps_around_the_documented_figures(
             adapter.create_campaign(CampaignSpec(name=f"Campaign {index}"))
         elif operation == "publish_content":
             adapter.publish_content(blog_post(id=f"post-{index}"))
-        else:
-            adapter.upload_assets([hero])
+        else:  # five different files: the mock reuses a file it already holds, without a write
+            (tmp_path / f"image-{index}.png").write_bytes(png_bytes(index + 1, 1))
+            image = load_asset(Asset(path=Path(f"image-{index}.png")), tmp_path, max_bytes=10_000)
+            adapter.upload_assets([image])
 
     assert len(clock.sleeps) == 5
     assert all(mean * 0.7 <= s <= mean * 1.3 for s in clock.sleeps), clock.sleeps

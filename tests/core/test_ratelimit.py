@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import math
+import random
 import threading
 
 import pytest
 
 from marketing_platform.errors import ConfigurationError, RateLimitError
-from marketing_platform.ratelimit import RateBudget, RateLimits
+from marketing_platform.ratelimit import RateBudget, RateLimits, parse_rate_limit
 
 from .helpers import FakeClock
 
@@ -124,11 +127,114 @@ def test_concurrency_cap_holds_across_threads(clock: FakeClock) -> None:
     assert budget.in_flight == 0
 
 
+#: Delay between our admission and the vendor counting the call that the window guard
+#: must absorb (half its 10 ms minimum).
+JITTER = 0.005
+
+
+def _most_in_any_window(stamps: list[float], length: float) -> tuple[int, float]:
+    """The most stamps inside one closed interval ``[t, t + length]``, for any ``t`` (a
+    sliding window: the busiest one starts at a stamp), and where it starts."""
+    ordered = sorted(stamps)
+    return max((bisect.bisect_right(ordered, start + length) - i, start) for i, start in enumerate(ordered))
+
+
+@pytest.mark.parametrize(("calls", "per_seconds"), [(10, 1.0), (3, 0.2), (100, 20.0), (1, 1.0), (50, 0.05)])
+@pytest.mark.parametrize("pattern", ["back-to-back", "bursts-and-pauses"])
+def test_no_sliding_window_of_the_vendor_ever_sees_more_than_its_calls(
+    clock: FakeClock, calls: int, per_seconds: float, pattern: str
+) -> None:
+    """The vendor counts calls in *any* interval of ``per_seconds`` (not in fixed windows
+    aligned on our first call), and sees each call a little after we admit it: even
+    with that jitter, no interval may hold ``calls + 1`` arrivals."""
+    budget = _budget(RateLimits(calls=calls, per_seconds=per_seconds), clock)
+    rng = random.Random(calls)
+    stamps: list[float] = []
+
+    for _ in range(4 * calls + 20):
+        with budget.slot():
+            stamps.append(clock())
+        if pattern == "bursts-and-pauses":
+            clock.advance(rng.choice([0.0, 0.0, 0.0, rng.uniform(0, per_seconds)]))
+
+    # An interval JITTER longer than the window: a call admitted at t + per_seconds may
+    # arrive up to JITTER earlier, relative to the first, than it was admitted.
+    most, start = _most_in_any_window(stamps, per_seconds + JITTER)
+    assert most <= calls, (
+        f"{most} calls within {per_seconds} s (+{JITTER * 1000:.0f} ms of network jitter) from "
+        f"t={start - stamps[0]:.4f} s: the window guard is missing or too small"
+    )
+
+
 def test_limits_reject_nonsense() -> None:
     with pytest.raises(ValueError, match="calls >= 1"):
         RateLimits(calls=0, per_seconds=1)
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"calls": 5, "per_seconds": math.inf},
+        {"calls": 5, "per_seconds": math.nan},
+        {"calls": 5, "per_seconds": -1.0},
+        {"calls": 5, "per_seconds": 1e300},
+        {"calls": 10**20, "per_seconds": 1.0},
+        {"calls": 5, "per_seconds": 1.0, "max_concurrent": 0},
+        {"calls": 5, "per_seconds": 1.0, "max_concurrent": 10**9},
+        {"calls": 5, "per_seconds": 1.0, "daily_quota": 0},
+        {"calls": 5, "per_seconds": 1.0, "daily_quota": 10**20},
+    ],
+)
+def test_limits_out_of_range_are_refused_when_made_not_when_used(fields: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=r"rate limit|max_concurrent|daily_quota"):
+        RateLimits(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("0/20", "CALLS must be from 1"),
+        ("5/inf", "SECONDS must be a number"),
+        ("5/nan", "SECONDS must be a number"),
+        ("5/1e400", "SECONDS must be a number"),
+        ("5/0", "SECONDS must be a number"),
+        ("5/-20", "SECONDS must be a number"),
+        ("-5/20", "CALLS must be a whole number"),
+        ("1_000/20", "CALLS must be a whole number"),
+        ("5.5/20", "CALLS must be a whole number"),
+        ("50", "slash"),
+        ("fifty per second", "slash"),
+        ("9" * 5000 + "/1", "CALLS must be from 1"),
+        ("5/" + "9" * 400, "SECONDS must be a number"),
+    ],
+)
+def test_rate_limit_text_is_parsed_strictly(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_rate_limit(text)
+
+
+def test_rate_limit_text_within_bounds_is_parsed() -> None:
+    assert parse_rate_limit("50/20") == (50, 20.0)
+    assert parse_rate_limit(" 100 / 0.5 ") == (100, 0.5)
+
+
 def test_unknown_rate_store_is_a_configuration_error(clock: FakeClock) -> None:
-    with pytest.raises(ConfigurationError, match="MARKETING_PLATFORM_RATE_STORE"):
-        RateBudget(RateLimits(calls=1, per_seconds=1), store="redis://x", clock=clock, sleep=clock.sleep)
+    with pytest.raises(ConfigurationError) as caught:
+        RateBudget(RateLimits(calls=1, per_seconds=1), store="memcached://x", clock=clock, sleep=clock.sleep)
+
+    assert caught.value.message == "unknown rate store 'memcached://x'"
+    assert caught.value.code == "rate_store"
+    assert "MARKETING_PLATFORM_RATE_STORE" in (caught.value.hint or "")
+
+
+def test_unknown_rate_store_error_does_not_show_its_password(clock: FakeClock) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        RateBudget(
+            RateLimits(calls=1, per_seconds=1),
+            store="memcached://admin:hunter2@cache:11211",
+            clock=clock,
+            sleep=clock.sleep,
+        )
+
+    assert "hunter2" not in str(caught.value)
+    assert "unknown rate store 'memcached://***@cache:11211'" in str(caught.value)

@@ -3,8 +3,10 @@ activation log file."""
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,14 @@ from pydantic_settings import SettingsConfigDict
 
 from marketing_platform.errors import AuthenticationError
 from marketing_platform.log import ActivationLog
-from marketing_platform.redaction import MASK, install_log_redaction, redact, redact_obj
+from marketing_platform.redaction import (
+    MASK,
+    RedactingFilter,
+    install_log_redaction,
+    redact,
+    redact_obj,
+    register_secret,
+)
 from marketing_platform.settings import PlatformSettings
 
 
@@ -103,3 +112,120 @@ def test_short_values_are_not_registered_as_secrets(monkeypatch: pytest.MonkeyPa
     VaultSettings()  # type: ignore[call-arg]
 
     assert redact("abc is a common word") == "abc is a common word"
+
+
+def _fresh(prefix: str = "s") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+# ----------------------------------------------------------- secrets inside secrets
+@pytest.mark.parametrize("order", ["short-first", "long-first"])
+def test_a_secret_containing_another_is_masked_whole_whichever_was_registered_first(order: str) -> None:
+    short = _fresh("pw")
+    long = f"{short}{_fresh('-suffix-')}"  # the longer secret contains the shorter one
+    for secret in (short, long) if order == "short-first" else (long, short):
+        register_secret(secret)
+
+    masked = redact(f"a={long} b={short} c={long}")
+
+    assert masked == f"a={MASK} b={MASK} c={MASK}"
+    assert long[len(short) :] not in masked, "the tail of the longer secret was left in clear"
+
+
+def test_overlapping_secrets_are_masked_as_one_without_leaving_a_piece_of_either() -> None:
+    head, middle, tail = _fresh("h"), _fresh("m"), _fresh("t")
+    first, second = head + middle, middle + tail  # "...head|middle" and "middle|tail..."
+    register_secret(first)
+    register_secret(second)
+
+    masked = redact(f"token: {head}{middle}{tail}.")
+
+    assert masked == f"token: {MASK}."
+    for piece in (head, middle, tail):
+        assert piece not in masked
+
+
+# ------------------------------------------------------------------ RedactingFilter
+@pytest.fixture
+def third_party_logger() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger outside ``marketing_platform`` (so the record factory does not clean its
+    records) whose only handler writes to a buffer through a RedactingFilter."""
+    logger = logging.getLogger(f"thirdparty.{uuid.uuid4().hex}")
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    yield logger, buffer
+    logger.removeHandler(handler)
+
+
+def test_redacting_filter_masks_secrets_in_messages_and_their_arguments(
+    secret: str, third_party_logger: tuple[logging.Logger, io.StringIO]
+) -> None:
+    logger, buffer = third_party_logger
+
+    logger.warning("vendor said: bad token %s (%d tries)", secret, 3)
+    logger.error(f"eagerly formatted {secret}")
+
+    out = buffer.getvalue()
+    assert secret not in out
+    assert f"vendor said: bad token {MASK} (3 tries)" in out
+    assert f"eagerly formatted {MASK}" in out
+
+
+def test_redacting_filter_masks_a_secret_in_the_exception_traceback(
+    secret: str, third_party_logger: tuple[logging.Logger, io.StringIO]
+) -> None:
+    logger, buffer = third_party_logger
+
+    try:
+        raise RuntimeError(f"the vendor echoed {secret}")
+    except RuntimeError:
+        logger.exception("request failed")
+
+    out = buffer.getvalue()
+    assert "Traceback" in out
+    assert "RuntimeError: the vendor echoed" in out
+    assert secret not in out, "the secret leaked through the logged traceback"
+
+
+def test_redacting_filter_masks_a_secret_in_stack_information(secret: str) -> None:
+    record = logging.LogRecord("thirdparty", logging.INFO, __file__, 1, "message", None, None)
+    record.stack_info = f"Stack (most recent call last):\n  frame with {secret}"
+
+    assert RedactingFilter().filter(record) is True
+    assert secret not in record.stack_info
+    assert MASK in record.stack_info
+
+
+def test_redacting_filter_passes_every_record_and_leaves_clean_ones_untouched(
+    secret: str, third_party_logger: tuple[logging.Logger, io.StringIO]
+) -> None:
+    record = logging.LogRecord(
+        "thirdparty", logging.INFO, __file__, 1, "sent %s in %d ms", ("GET /x", 12), None
+    )
+
+    assert RedactingFilter().filter(record) is True
+    assert (record.msg, record.args) == ("sent %s in %d ms", ("GET /x", 12))  # still lazily formatted
+
+    logger, buffer = third_party_logger
+    logger.info("nothing secret: %s", "hello")
+    assert buffer.getvalue() == "INFO nothing secret: hello\n"
+
+
+def test_exception_logged_by_the_package_loggers_is_masked_without_a_filter(
+    secret: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    install_log_redaction()
+
+    with caplog.at_level(logging.INFO, logger="marketing_platform"):
+        try:
+            raise ValueError(f"token {secret} refused")
+        except ValueError:
+            logging.getLogger("marketing_platform.activation").exception("activation failed")
+
+    assert "ValueError: token" in caplog.text
+    assert secret not in caplog.text

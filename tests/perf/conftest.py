@@ -1,8 +1,9 @@
 """Fixtures for the shared-store tests: a private Redis server on loopback.
 
 ``redis_url`` starts ``redis-server`` on a free 127.0.0.1 port in a temporary folder
-(no persistence) for the whole session and stops it afterwards; the Redis tests are
-skipped, with the reason, when ``redis-server`` or the ``redis`` package is missing.
+(no persistence) for the whole session and stops it afterwards. When ``redis-server`` or
+the ``redis`` package is missing the Redis tests are skipped, with the reason, or fail
+in CI (``CI=true``; see :func:`tests.conftest.require`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Iterator
 import pytest
 from benchmarks._redis import missing, redis_server
 
+from tests.conftest import require
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = missing()
-    if reason:
-        pytest.skip(f"{reason}; Redis store not tested")
+    require(reason is None, f"{reason}; Redis store not tested")
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
 

@@ -9,6 +9,7 @@ than MAX_CONCURRENT calls held at once across every process.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import logging
@@ -21,6 +22,7 @@ import pytest
 
 from marketing_platform.errors import ConfigurationError, RateLimitError
 from marketing_platform.ratelimit import RateBudget, RateLimits, store_kind
+from tests.conftest import require
 from tests.core.helpers import FakeClock
 
 WORKER = Path(__file__).with_name("budget_worker.py")
@@ -224,7 +226,10 @@ def test_store_error_never_shows_a_redis_password() -> None:
 
 
 def test_unreachable_redis_is_a_configuration_error_without_the_password() -> None:
-    pytest.importorskip("redis")
+    require(
+        importlib.util.find_spec("redis") is not None,
+        'the redis package is not installed (pip install "marketing-platform[redis]")',
+    )
     from benchmarks._redis import free_port
 
     store = f"redis://:hunter2@127.0.0.1:{free_port()}/0"

@@ -65,9 +65,16 @@ def mplat(
     )
 
 
-def mplat_popen(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+LOCK_PROBE = Path(__file__).with_name("lock_probe.py")
+
+
+def mplat_popen(*args: str, env: dict[str, str], lock_log: Path | None = None) -> subprocess.Popen[str]:
+    """``mplat ARGS`` started as a subprocess of this interpreter. With ``lock_log``, each
+    time it finds a lock in the activation log held by another process it appends that
+    lock's key to ``lock_log`` (see ``lock_probe.py``)."""
+    command = [str(LOCK_PROBE), str(lock_log)] if lock_log is not None else ["-m", "marketing_platform.cli"]
     return subprocess.Popen(
-        [sys.executable, "-m", "marketing_platform.cli", *args],
+        [sys.executable, *command, *args],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

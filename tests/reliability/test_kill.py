@@ -131,13 +131,22 @@ def test_two_replays_of_one_activation_never_run_at_once(marketo: MarketoRig, tm
     assert record.attempts == 3
 
 
-def wait_until_recorded(count: int) -> None:
-    """Until ``count`` activations are in the log, then ample time for the newest one's
-    process to go on and create what it would create were it not waiting for a lock."""
+def waiting_for_lock(proc: subprocess.Popen[str], lock_log: Path, lock: str) -> None:
+    """Until ``proc`` (started with ``lock_log=``) has found the lock whose key contains
+    ``lock`` held by another process: from then on it cannot go on before that lock is
+    released. Fails, with its output, when it never gets there (a lock that does not
+    hold across processes, or a process that went on or died)."""
     deadline = time.monotonic() + 15
-    while len(records()) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
+    while time.monotonic() < deadline:
+        if lock_log.is_file() and any(lock in key for key in lock_log.read_text().splitlines()):
+            return
+        if proc.poll() is not None:
+            break
+        time.sleep(0.02)  # polling a condition, with a deadline: not a sleep used as a wait
+    if proc.poll() is None:
+        proc.kill()
+    out, err = proc.communicate()
+    pytest.fail(f"the second mplat never waited for the lock on {lock}: {out} {err}")
 
 
 def test_two_processes_sharing_a_new_campaign_create_it_once(hubspot: HubSpotRig, tmp_path: Path) -> None:
@@ -150,8 +159,9 @@ def test_two_processes_sharing_a_new_campaign_create_it_once(hubspot: HubSpotRig
     env = {**hubspot.env, **PATIENT}
     holder = mplat_popen("activate", str(first), "--platform", "hubspot", env=env)
     started(holder, rule.reached)
-    waiter = mplat_popen("activate", str(second), "--platform", "hubspot", env=env)
-    wait_until_recorded(2)
+    lock_log = tmp_path / "lock-waits.txt"
+    waiter = mplat_popen("activate", str(second), "--platform", "hubspot", env=env, lock_log=lock_log)
+    waiting_for_lock(waiter, lock_log, "campaign 'Shared campaign'")
     assert hubspot.campaigns("Shared campaign") == []
 
     rule.release.set()
@@ -174,8 +184,9 @@ def test_two_processes_sharing_a_new_topic_create_its_blog_tag_once(
     env = {**hubspot.env, **PATIENT}
     holder = mplat_popen("activate", str(first), "--platform", "hubspot", env=env)
     started(holder, rule.reached)
-    waiter = mplat_popen("activate", str(second), "--platform", "hubspot", env=env)
-    wait_until_recorded(2)
+    lock_log = tmp_path / "lock-waits.txt"
+    waiter = mplat_popen("activate", str(second), "--platform", "hubspot", env=env, lock_log=lock_log)
+    waiting_for_lock(waiter, lock_log, "blog tag 'product news'")
     assert hubspot.fake.tags == {}
 
     rule.release.set()

@@ -10,13 +10,16 @@ from ..assets import load_asset
 from ..models import Asset, Audience, CampaignSpec, Content, ContentKind, EmailSpec, LandingPageSpec
 
 SAMPLE_LIST = "Conformance Kit List"
+#: The template the email and landing-page samples name (Marketo needs one for both).
+SAMPLE_TEMPLATE = "Conformance Kit Template"
 
 
 def sample_content(kind: ContentKind | str) -> Content:
     """A small valid :class:`Content` of ``kind`` (no assets, no schedule, no campaign).
 
-    Email samples go to the audience :data:`SAMPLE_LIST` from ``kit@example.com``; give
-    your fake that list, or override the ``sample_content`` fixture.
+    Email samples go to the audience :data:`SAMPLE_LIST` from ``kit@example.com``; email
+    and landing-page samples name the template :data:`SAMPLE_TEMPLATE`. Give your fake
+    that list and template, or override the ``sample_content`` fixture.
     """
     kind = ContentKind(kind)
     base: dict[str, object] = {
@@ -28,6 +31,7 @@ def sample_content(kind: ContentKind | str) -> Content:
     }
     if kind is ContentKind.EMAIL:
         base["email"] = EmailSpec(
+            template=SAMPLE_TEMPLATE,
             subject="Conformance kit email",
             from_name="Conformance Kit",
             from_email="kit@example.com",
@@ -35,7 +39,9 @@ def sample_content(kind: ContentKind | str) -> Content:
         )
         base["audience"] = Audience(lists=[SAMPLE_LIST])
     if kind is ContentKind.LANDING_PAGE:
-        base["landing_page"] = LandingPageSpec(title="Conformance kit page", url_page_name="conformance-kit")
+        base["landing_page"] = LandingPageSpec(
+            template=SAMPLE_TEMPLATE, title="Conformance kit page", url_page_name="conformance-kit"
+        )
     return Content.model_validate(base)
 
 
