@@ -16,7 +16,7 @@ import pytest
 
 from marketing_platform.registry import reset_default_registry
 
-_PREFIXES = ("MARKETING_PLATFORM", "MARKETO_", "HUBSPOT_", "MOCK_", "MAILCHIMP_")
+_PREFIXES = ("MARKETING_PLATFORM", "MARKETO_", "HUBSPOT_", "MOCK_", "MAILCHIMP_", "SFMC_", "PARDOT_")
 
 
 def in_ci() -> bool:
