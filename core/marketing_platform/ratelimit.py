@@ -49,6 +49,7 @@ import math
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -502,6 +503,9 @@ class RateBudget:
         self._not_before = 0.0
         self._in_flight = 0
         self._next_leak = {"window": 0, "daily": 0}
+        #: When this process's recent calls were admitted (seconds), to compare with
+        #: what a vendor's rate headers count (see :meth:`observe`).
+        self._recent: deque[float] = deque()
         self._concurrency = (
             threading.BoundedSemaphore(limits.max_concurrent) if limits.max_concurrent else None
         )
@@ -559,6 +563,7 @@ class RateBudget:
                     admitted, wait_ms, stamp = self._store.put(self._store.window, self.name, self._clock)
                     if admitted:
                         self._count_daily(stamp)
+                        self._recent.append(stamp / 1000)
                         if self._on_admit is not None:
                             self._on_admit(stamp / 1000)
                         return
@@ -594,12 +599,43 @@ class RateBudget:
         with self._lock:
             self._not_before = max(self._not_before, self._clock() + max(0.0, seconds))
 
-    def observe(self, remaining: int | None, interval_seconds: float | None) -> None:
-        """Feed a vendor's "calls remaining in this interval" header: when the vendor
-        counts fewer left than we think (other integrations share the account), hold
-        back until its interval has passed."""
-        if remaining is not None and interval_seconds and remaining <= 1:
-            self.pause(interval_seconds)
+    def observe(
+        self,
+        remaining: int | None,
+        interval_seconds: float | None,
+        *,
+        limit: int | None = None,
+        reset_after: float | None = None,
+    ) -> float:
+        """Feed a vendor's rate headers: ``remaining`` calls left in its window of
+        ``interval_seconds`` (``limit`` calls per window, when it says; ``reset_after``
+        seconds until the window resets, when it says). Returns the pause it caused.
+
+        The budget already paces this process's calls under the vendor's limit, so a low
+        ``remaining`` that our own calls explain changes nothing (pausing then would
+        only give up the allowed rate). Only when the vendor counts more calls than we
+        made in its window (other integrations share the account), or none are left,
+        does every caller wait, and only as long as the vendor's window needs to free
+        the calls we are short of: ``reset_after`` when given, else the share of the
+        window those calls take."""
+        if remaining is None or not interval_seconds or interval_seconds <= 0:
+            return 0.0
+        window_limit = limit or max(1, round(self.limits.calls * interval_seconds / self.limits.per_seconds))
+        with self._lock:
+            horizon = self._clock() - interval_seconds
+            while self._recent and self._recent[0] <= horizon:
+                self._recent.popleft()
+            ours = len(self._recent)
+        others = (window_limit - max(remaining, 0)) - ours  # calls the vendor counted that we did not make
+        tolerance = max(1, window_limit // 50)  # the budget's own guard absorbs this much
+        if remaining > 0 and others <= tolerance:
+            return 0.0
+        short = max(others, 1) if remaining > 0 else max(others, 1, ours)
+        wait = min(interval_seconds, short * interval_seconds / window_limit)
+        if reset_after is not None and reset_after >= 0:
+            wait = min(wait, reset_after) if remaining > 0 else reset_after
+        self.pause(wait)
+        return wait
 
     def close(self) -> None:
         """Close the store's connections (SQLite file, Redis client). Idempotent for

@@ -87,15 +87,54 @@ def test_a_shorter_pause_never_shortens_a_longer_one(clock: FakeClock) -> None:
     assert admitted - start >= 10
 
 
-def test_vendor_reporting_almost_no_calls_left_pauses_the_budget(clock: FakeClock) -> None:
+def test_vendor_counting_calls_we_did_not_make_pauses_the_budget(clock: FakeClock) -> None:
     budget = _budget(RateLimits(calls=100, per_seconds=1), clock)
     start = clock()
 
-    budget.observe(remaining=1, interval_seconds=10)
+    paused = budget.observe(remaining=1, interval_seconds=10)  # 999 calls by someone else
     with budget.slot():
         admitted = clock()
 
-    assert admitted - start >= 10
+    assert paused == pytest.approx(9.99)
+    assert admitted - start >= 9.99
+
+
+def test_a_low_remaining_that_our_own_calls_explain_does_not_pause(clock: FakeClock) -> None:
+    """Even pacing brings the vendor's remaining near 0 at every window's end: that is
+    the budget working, and pausing a whole interval then halved the rate (HubSpot)."""
+    budget = _budget(RateLimits(calls=10, per_seconds=1), clock)
+    for _ in range(98):
+        with budget.slot():
+            pass
+    stamp = clock()
+
+    paused = budget.observe(remaining=1, interval_seconds=10, limit=100)
+    with budget.slot():
+        pass
+
+    assert paused == 0
+    assert clock() - stamp < 0.2, "the next call waited although the vendor's count matched ours"
+
+
+def test_others_using_the_account_pause_only_for_the_calls_we_are_short_of(clock: FakeClock) -> None:
+    budget = _budget(RateLimits(calls=10, per_seconds=1), clock)
+    for _ in range(50):
+        with budget.slot():
+            pass
+
+    paused = budget.observe(remaining=10, interval_seconds=10, limit=100)  # 40 calls not ours
+
+    assert paused == pytest.approx(4.0)
+
+
+def test_no_calls_left_waits_for_the_vendors_reset(clock: FakeClock) -> None:
+    budget = _budget(RateLimits(calls=10, per_seconds=1), clock)
+
+    assert budget.observe(remaining=0, interval_seconds=10, limit=100, reset_after=1.5) == 1.5
+    start = clock()
+    with budget.slot():
+        pass
+    assert clock() - start >= 1.5
 
 
 def test_concurrency_cap_holds_across_threads(clock: FakeClock) -> None:
