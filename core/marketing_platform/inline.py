@@ -22,7 +22,7 @@ __all__ = ["local_images", "local_path", "rewrite_images"]
 # The src attribute of an <img> tag: group 1 is everything up to the value's quote,
 # group 2 the quote (or nothing), group 3 the value.
 _IMG_SRC = re.compile(
-    r"""(<img\b[^>]*?\ssrc\s*=\s*)(["']?)((?(2)(?:(?!\2).)*|[^\s>]*))""",
+    r"""(<img\b[^>]*?\ssrc\s*=\s*)(["'])?((?(2)(?:(?!\2).)*|[^\s>]*))""",
     re.IGNORECASE | re.DOTALL,
 )
 
