@@ -4,7 +4,8 @@ One ``httpx.Client`` per adapter instance (keep-alive, pool sized to the concurr
 budget, a timeout on every request), every attempt admitted by the shared
 :class:`~marketing_platform.ratelimit.RateBudget`, tenacity retries for what is
 retryable, one re-authentication when the token provider says the token went stale,
-and request logging that never shows a query string, a header value or a body.
+and request logging that never shows a query string or a header value (bodies only at
+DEBUG level, redacted).
 
 Adapters supply two things:
 
@@ -12,6 +13,13 @@ Adapters supply two things:
   :class:`~marketing_platform.errors.MarketingPlatformError` from the vendor's error
   table. Raising :class:`TokenExpired` asks for one fresh token and one more attempt.
 * an optional :class:`TokenProvider` for the ``Authorization`` header.
+
+A vendor's rate headers are read declaratively: give :class:`RateHeaders` (which header
+says how many calls are left, the limit, the window, the reset) and every response is
+fed to the budget (:meth:`RateBudget.observe`); :func:`retry_after` reads a
+``Retry-After`` (seconds or an HTTP date) for an adapter's rate-limit error. Every
+attempt is an OpenTelemetry CLIENT span (see :mod:`marketing_platform.telemetry`); ``-v``
+logs each request (method, path, status, ms), ``-vv`` also the redacted bodies.
 
 Retrying a request that may have reached the vendor (a read timeout, a dropped
 connection after sending) is only done when the caller says the request is idempotent:
@@ -22,12 +30,17 @@ therefore fails, and replay looks the object up by name before creating it again
 from __future__ import annotations
 
 import functools
+import json as jsonlib
 import logging
+import math
 import random
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -66,6 +79,81 @@ class TokenProvider(Protocol):
 
     def invalidate(self) -> None:
         """Forget the current token; the next ``auth_headers`` fetches a fresh one."""
+
+
+@dataclass(frozen=True)
+class RateHeaders:
+    """Where a vendor's responses say how much of its rate limit is left.
+
+    Give it to :meth:`MarketingPlatform.make_http` (``rate_headers=``): after every
+    response the values are fed to the budget, which pauses every caller only when the
+    vendor counts calls this process did not make, or none are left (see
+    :meth:`RateBudget.observe`). Header names are case-insensitive. Example (HubSpot)::
+
+        RateHeaders(
+            remaining="X-HubSpot-RateLimit-Remaining",
+            limit="X-HubSpot-RateLimit-Max",
+            interval_ms="X-HubSpot-RateLimit-Interval-Milliseconds",
+        )
+    """
+
+    remaining: str
+    """The header holding the calls left in the vendor's window."""
+    limit: str | None = None
+    """The header holding the calls allowed per window (else the budget's own figure)."""
+    interval_seconds: float | None = None
+    """The vendor's window in seconds, when no header says it."""
+    interval_ms: str | None = None
+    """The header holding the window in milliseconds."""
+    reset: str | None = None
+    """The header saying when the window resets: seconds from now, or a Unix time
+    (with ``reset_is_epoch``)."""
+    reset_is_epoch: bool = False
+
+    def read(
+        self, headers: httpx.Headers, now: float
+    ) -> tuple[int | None, float | None, int | None, float | None]:
+        """``(remaining, interval_seconds, limit, reset_after)`` from ``headers``;
+        a missing or malformed header is None."""
+        interval = _number(headers.get(self.interval_ms)) if self.interval_ms else None
+        reset = _number(headers.get(self.reset)) if self.reset else None
+        if reset is not None and self.reset_is_epoch:
+            reset = max(reset - now, 0.0)
+        remaining = _number(headers.get(self.remaining))
+        limit = _number(headers.get(self.limit)) if self.limit else None
+        return (
+            None if remaining is None else int(remaining),
+            interval / 1000 if interval is not None else self.interval_seconds,
+            None if limit is None or limit < 1 else int(limit),
+            reset,
+        )
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        number = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def retry_after(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """The seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP
+    date), or None when it is missing or malformed."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    seconds = _number(value.strip())
+    if seconds is not None:
+        return max(seconds, 0.0)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    current = now if now is not None else time.time()
+    return max((moment - datetime.fromtimestamp(current, UTC)).total_seconds(), 0.0)
 
 
 @dataclass(frozen=True)
@@ -127,6 +215,7 @@ class PlatformHTTP:
         sleep: Sleep = time.sleep,
         seed: int | None = None,
         http2: bool = False,
+        rate_headers: RateHeaders | None = None,
     ) -> None:
         if httpx.URL(base_url).userinfo:
             # httpx would send them as Basic auth and show them in every URL it prints.
@@ -139,6 +228,7 @@ class PlatformHTTP:
         self.platform = platform
         self.budget = budget
         self.tokens = tokens
+        self.rate_headers = rate_headers
         self.max_attempts = max_attempts
         # A vendor's Retry-After is honoured up to a window (or the backoff cap): a bogus
         # "wait a day" must not freeze every caller.
@@ -267,40 +357,86 @@ class PlatformHTTP:
             _close_files(files)
 
     def _transmit(self, request: _Request, headers: dict[str, str], files: Any) -> httpx.Response:
+        from .telemetry import record_retry, request_span
+
         method, path = request.method, request.path
+        attempt = int(self._retrying.statistics.get("attempt_number", 1) or 1)
+        if attempt > 1:
+            record_retry(self.platform)
+        url = self.client.base_url
         started = time.perf_counter()
-        try:
-            response = self.client.request(
-                method,
-                path,
-                params=request.params,
-                data=request.data,
-                json=request.json,
-                files=files,
-                headers=headers,
+        with request_span(
+            method=method, host=url.host, port=url.port, resend_count=attempt - 1, clock=time.perf_counter
+        ) as span:
+            try:
+                response = self.client.request(
+                    method,
+                    path,
+                    params=request.params,
+                    data=request.data,
+                    json=request.json,
+                    files=files,
+                    headers=headers,
+                )
+            except httpx.TransportError as exc:
+                span.failed(type(exc).__name__)
+                raise self._transport_error(method, path, exc) from exc
+            span.answered(response.status_code)
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("%s %s %s -> %d in %.0f ms", self.platform, method, path, response.status_code, elapsed)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s %s request body: %s", self.platform, method, path, _shown(request.json or request.data)
             )
-        except httpx.TransportError as exc:
-            timed_out = isinstance(exc, httpx.TimeoutException)
-            error = PlatformUnavailable(
-                f"{method} {path} timed out"
-                if timed_out
-                else f"{method} {path} failed: {type(exc).__name__}",
-                platform=self.platform,
-                code="timeout" if timed_out else "network",
-                hint="the platform is slow or unreachable; raise MARKETING_PLATFORM_TIMEOUT or retry later"
-                if timed_out
-                else "check the base URL and network connectivity",
-            )
-            raise (error if isinstance(exc, _NOT_SENT) else after_send(error)) from exc
-        log.debug(
-            "%s %s %s -> %d in %.0f ms",
-            self.platform,
-            method,
-            path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
+            log.debug("%s %s %s response body: %s", self.platform, method, path, _shown(response.text))
+        if self.rate_headers is not None:
+            remaining, interval, limit, reset = self.rate_headers.read(response.headers, time.time())
+            self.budget.observe(remaining, interval, limit=limit, reset_after=reset)
         return response
+
+    def _transport_error(self, method: str, path: str, exc: httpx.TransportError) -> MarketingPlatformError:
+        """The taxonomy's error for a failed transmission. A host that does not resolve
+        is named and not retried (it will not resolve a second later)."""
+        host = self.client.base_url.host
+        if _unresolvable(exc):
+            return PlatformUnavailable(
+                f"cannot resolve the host {host} of {self.platform}",
+                platform=self.platform,
+                code="dns",
+                retryable=False,
+                hint="check the base URL setting (a typo?) and the machine's DNS / network",
+            )
+        timed_out = isinstance(exc, httpx.TimeoutException)
+        error = PlatformUnavailable(
+            f"{method} {path} timed out" if timed_out else f"{method} {path} failed: {type(exc).__name__}",
+            platform=self.platform,
+            code="timeout" if timed_out else "network",
+            hint="the platform is slow or unreachable; raise MARKETING_PLATFORM_TIMEOUT or retry later"
+            if timed_out
+            else "check the base URL and network connectivity",
+        )
+        return error if isinstance(exc, _NOT_SENT) else after_send(error)
+
+
+def _unresolvable(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) is a failed host-name look-up."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror) or "Name or service not known" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _shown(body: Any, limit: int = 2000) -> str:
+    """A body for the DEBUG log: JSON or text, secrets masked, at most ``limit`` chars."""
+    if body is None or body == "":
+        return "-"
+    text = body if isinstance(body, str) else jsonlib.dumps(body, default=str)
+    text = redact(text)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
 
 def _parsed(response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T:

@@ -80,3 +80,28 @@ def test_a_failed_activation_marks_its_span_as_an_error(
     assert span.attributes is not None
     assert span.attributes["mplat.state"] == "failed"
     assert not span.status.is_ok
+
+
+def test_each_request_attempt_is_a_client_span_with_the_http_conventions(spans: InMemorySpanExporter) -> None:
+    from opentelemetry.trace import SpanKind
+
+    from .test_http import Server, _http, parse
+
+    server = Server(503, 200)
+    http, _ = _http(server)
+    http.call("GET", "/things?token=secret-in-query", parse)
+
+    attempts = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
+    assert [s.name for s in attempts] == ["GET", "GET"]
+    first, second = (dict(s.attributes or {}) for s in attempts)
+    assert first == {
+        "http.request.method": "GET",
+        "server.address": "127.0.0.1",
+        "server.port": 9,
+        "http.response.status_code": 503,
+        "error.type": "503",
+    }
+    assert second["http.request.resend_count"] == 1
+    assert second["http.response.status_code"] == 200
+    assert "error.type" not in second
+    assert not any("secret" in str(v) for s in attempts for v in (s.attributes or {}).values())
