@@ -141,7 +141,9 @@ def prepare_batch(
         try:
             item = load_content_file(path, platform_names=known)
         except InvalidContent as exc:
-            problems = [_without_path(p, path) for p in exc.problems] or [Problem("", exc.message, exc.hint)]
+            problems = [_without_path(p, path, exc.hint) for p in exc.problems] or [
+                Problem("", exc.message, exc.hint)
+            ]
             batch.rejections.append(Rejection(str(path), problems))
             continue
         root = asset_root or item.asset_root
@@ -169,13 +171,15 @@ def prepare_batch(
             except ConfigurationError:
                 raise
             except ContentRejected as exc:
-                batch.rejections.append(Rejection(str(path), exc.problems, name, item.content.id))
+                problems = [p if p.hint else Problem(p.field, p.message, exc.hint) for p in exc.problems]
+                batch.rejections.append(Rejection(str(path), problems, name, item.content.id))
                 continue
             batch.jobs.append(Job(prepared, name, root, str(path), prepared=True))
     return batch
 
 
-def _without_path(problem: Problem, path: Path) -> Problem:
-    """A file-level problem whose message starts with the path (shown once, in front)."""
+def _without_path(problem: Problem, path: Path, hint: str | None) -> Problem:
+    """A file-level problem whose message starts with the path (shown once, in front),
+    with the error's hint when it has none of its own."""
     message = problem.message.removeprefix(f"{path}: ").removeprefix(f"{path} ")
-    return Problem(problem.field, message, problem.hint)
+    return Problem(problem.field, message, problem.hint or hint)

@@ -26,7 +26,9 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{text}; {self.hint}" if self.hint else text
+        if not self.hint:
+            return text
+        return f"{text}{'' if text.endswith(('.', '?', '!')) else '.'} Hint: {self.hint}"
 
 
 class MarketingPlatformError(Exception):

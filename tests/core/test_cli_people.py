@@ -62,11 +62,11 @@ def test_validate_lists_every_problem_of_every_file(mixed: Path, isolated_enviro
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     typos, untitled = mixed / "typos.yaml", mixed / "untitled.json"
-    assert f"error: {typos}: sumary: is not a known key; did you mean 'summary'?" in lines
+    assert f"error: {typos}: sumary: is not a known key. Hint: did you mean 'summary'?" in lines
     assert any(
         line.startswith(f"error: {typos}: schedule_at:") and "2026-12-01T09:00:00Z" in line for line in lines
     ), lines
-    assert f"error: {untitled}: title: is required; add title:" in lines
+    assert f"error: {untitled}: title: is required. Hint: add title:" in lines
     assert lines[-1] == "3 problems in 2 of 3 file(s); nothing was sent"
     assert log_of(isolated_environment).list() == []
 

@@ -12,7 +12,17 @@ It enforces what the real API enforces and the adapter must get right:
 * the rate window (``window_calls`` per ``window_seconds``, 606 beyond it), concurrent
   calls (615), the daily quota (607);
 * business rules: 709 (approve without a draft, duplicate names), 710 (unknown folder),
-  711 (wrong folder type), empty searches as success + warning.
+  711 (wrong folder type), empty searches as success + warning;
+* drafts: an email or landing page keeps its approved version (what recipients and
+  visitors get) apart from its draft; writing content or header fields makes a draft,
+  ``approveDraft`` makes it the approved version. ``GET .../content.json`` answers the
+  approved version of an approved asset unless ``status=draft`` is asked, in Adobe's
+  shape (an email section's ``value`` is ``[{"type": "HTML"}, {"type": "Text"}]``);
+* sender: ``emails.json`` requires ``fromName``, ``fromEmail`` and ``replyEmail`` (Adobe's
+  spec marks them required);
+* paging: listings and landing-page searches honour ``maxReturn`` / ``offset``;
+  ``channel_types="display"`` answers ``applicableProgramType`` as display names
+  (``"Default"``, ``"Event"``) instead of Adobe's example form (``"program"``).
 
 Knobs: :meth:`fail` injects error codes (or ``"500-html"`` for a non-JSON 5xx), before
 the request is applied or, with ``after=True``, after it (the answer to a committed
@@ -24,6 +34,7 @@ Every request is recorded in :attr:`calls` for assertions.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import re
@@ -46,6 +57,10 @@ APPLICABLE = {
     "Engagement": "nurture",
     "Email": "email",
 }
+#: ``applicableProgramType`` as display names (``channel_types="display"``).
+DISPLAY = {"program": "Default", "event": "Event", "nurture": "Engagement", "email": "Email"}
+#: Program types that keep a startDate / endDate.
+DATED = ("Event", "Event with Webinar", "Email")
 NO_ASSETS = "No assets found for the given search criteria."
 #: The HTML of the email template :func:`fake_with_templates` installs.
 TEMPLATE_HTML = (
@@ -109,6 +124,8 @@ class FakeMarketo:
     #: byName searches also answer records whose name merely contains the one asked for
     #: (case-insensitively), near matches first: the adapter must pick the exact one.
     loose_names: bool = False
+    #: ``"api"`` (``applicableProgramType: "program"``) or ``"display"`` (``"Default"``).
+    channel_types: str = "api"
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -145,14 +162,7 @@ class FakeMarketo:
             ("Tradeshow", "event"),
             ("Nurture", "nurture"),
         ):
-            self.channels.append(
-                {
-                    "id": next(self._ids),
-                    "name": name,
-                    "applicableProgramType": applies,
-                    "progressionStatuses": [],
-                }
-            )
+            self.add_channel(name, applies)
 
     # ------------------------------------------------------------------ setup
     def add_folder(self, name: str, kind: str = "marketing") -> int:
@@ -187,6 +197,15 @@ class FakeMarketo:
             "sections": list(sections),
         }
         return template_id
+
+    def add_channel(self, name: str, applies: str) -> int:
+        """A channel for programs of API type ``applies`` (``program``, ``event`` ...)."""
+        channel_id = next(self._ids)
+        shown = DISPLAY.get(applies, applies) if self.channel_types == "display" else applies
+        self.channels.append(
+            {"id": channel_id, "name": name, "applicableProgramType": shown, "progressionStatuses": []}
+        )
+        return channel_id
 
     def folder_id(self, name: str) -> int:
         return next(f["id"] for f in self.folders.values() if f["name"] == name)
@@ -432,9 +451,15 @@ class FakeMarketo:
         ]
 
     def list_channels(self, call: Call) -> list[dict[str, Any]]:
+        return self._page(call, self.channels)
+
+    def _page(self, call: Call, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``records`` cut by ``offset`` / ``maxReturn`` (default 20, at most 200)."""
         offset = int(self._q(call, "offset") or 0)
         limit = int(self._q(call, "maxReturn") or 20)
-        return self.channels[offset : offset + limit]
+        if not 1 <= limit <= 200:
+            raise MarketoError("701", "maxReturn must be between 1 and 200")
+        return records[offset : offset + limit]
 
     # programs
     def program_by_name(self, call: Call) -> list[dict[str, Any]]:
@@ -453,7 +478,8 @@ class FakeMarketo:
         if program_type not in PROGRAM_TYPES:
             raise MarketoError("701", f"Invalid program type {program_type}")
         if not any(
-            c["name"] == channel and c["applicableProgramType"] == APPLICABLE[program_type]
+            c["name"] == channel
+            and c["applicableProgramType"] in (APPLICABLE[program_type], DISPLAY[APPLICABLE[program_type]])
             for c in self.channels
         ):
             raise MarketoError("709", f"Invalid channel '{channel}' for program type {program_type}")
@@ -478,9 +504,49 @@ class FakeMarketo:
             "folder": self._folder_value(folder_id),
             "costs": costs,
             "tags": tags,
+            "startDate": None,
+            "endDate": None,
             "url": f"https://app-fake.marketo.com/#PG{program_id}A1",
         }
         return [self.programs[program_id]]
+
+    def update_program(self, call: Call, program_id: str) -> list[dict[str, Any]]:
+        program = self.programs.get(int(program_id))
+        if program is None:
+            raise MarketoError("702", "Program not found")
+        allowed = {"name", "description", "costs", "costsDestructiveUpdate", "tags", "startDate", "endDate"}
+        if set(call.form) - allowed:
+            raise MarketoError("701", f"unknown fields {sorted(set(call.form) - allowed)}")
+        if ("startDate" in call.form or "endDate" in call.form) and program["type"] not in DATED:
+            raise MarketoError("709", f"startDate/endDate do not apply to {program['type']} programs")
+        for name in ("name", "description", "startDate", "endDate"):
+            if name in call.form:
+                program[name] = call.form[name]
+        costs = self._json_field(self._f(call, "costs"), "costs")
+        for cost in costs or []:
+            if not isinstance(cost.get("cost"), int) or "startDate" not in cost:
+                raise MarketoError("701", "costs need an integer cost and a startDate")
+        if self._json_field(self._f(call, "costsDestructiveUpdate"), "costsDestructiveUpdate") is True:
+            program["costs"] = list(costs or [])
+        elif costs:
+            program["costs"] = [*program["costs"], *costs]  # Marketo appends without the flag
+        tags = self._json_field(self._f(call, "tags"), "tags")
+        for tag in tags or []:
+            if set(tag) != {"tagType", "tagValue"}:
+                raise MarketoError("701", "tags need tagType and tagValue")
+            program["tags"] = [t for t in program["tags"] if t["tagType"] != tag["tagType"]] + [tag]
+        return [program]
+
+    def list_tokens(self, call: Call, folder_id: str) -> list[dict[str, Any]]:
+        program_id = int(folder_id)
+        if self._q(call, "folderType") != "Program" or program_id not in self.programs:
+            raise MarketoError("710", "Program not found (folderType must be Program)")
+        return [
+            {
+                "folder": {"id": program_id, "type": "Program"},
+                "tokens": list(self.tokens.get(program_id, {}).values()),
+            }
+        ]
 
     def create_token(self, call: Call, folder_id: str) -> list[dict[str, Any]]:
         program_id = int(folder_id)
@@ -520,11 +586,10 @@ class FakeMarketo:
 
     def list_templates(self, call: Call) -> list[dict[str, Any]]:
         status = self._q(call, "status")
-        offset, limit = int(self._q(call, "offset") or 0), int(self._q(call, "maxReturn") or 20)
         found = [
             self._template_view(t) for t in self.email_templates.values() if status in (None, t["status"])
         ]
-        return found[offset : offset + limit]
+        return self._page(call, found)
 
     def create_template(self, call: Call) -> list[dict[str, Any]]:
         if not call.content_type.startswith("multipart/form-data"):
@@ -563,14 +628,23 @@ class FakeMarketo:
         return [self._template_view(template)] if template else []
 
     # emails
-    def _email_view(self, email: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in email.items() if k not in ("sections", "draft")}
+    def _email_view(self, email: dict[str, Any], status: str | None = None) -> dict[str, Any]:
+        """The email as Marketo answers it: its approved version when there is one (unless
+        ``status="draft"``), else its draft."""
+        view = {k: v for k, v in email.items() if k not in ("sections", "draft", "approved")}
+        approved = email["approved"]
+        if approved is not None and status != "draft":
+            view.update({k: approved[k] for k in _EMAIL_HEADERS})
+            view["status"] = "approved"
+        else:
+            view["status"] = "draft"
+        return view
 
     def email_by_name(self, call: Call) -> list[dict[str, Any]]:
         name = self._q(call, "name", True)
         folder = self._json_field(self._q(call, "folder"), "folder")
         return [
-            self._email_view(e)
+            self._email_view(e, self._q(call, "status"))
             for e in self.emails.values()
             if e["name"] == name and (folder is None or e["folder"]["value"] == folder.get("id"))
         ]
@@ -579,6 +653,8 @@ class FakeMarketo:
         name = self._f(call, "name", True)
         folder_id, kind = self._folder_arg(self._f(call, "folder", True))
         template_id = int(self._f(call, "template", True) or 0)
+        for required in ("fromName", "fromEmail", "replyEmail"):
+            self._f(call, required, True)  # required by Adobe's spec
         template = self.email_templates.get(template_id)
         if template is None or template["status"] != "approved":
             raise MarketoError("702", "Template not found or not approved")
@@ -599,6 +675,7 @@ class FakeMarketo:
         self.emails[email_id] = {
             "id": email_id,
             "name": name,
+            "description": self._f(call, "description"),
             "folder": self._folder_value(folder_id, kind),
             "template": template_id,
             "subject": {"type": "Text", "value": self._f(call, "subject")},
@@ -608,20 +685,71 @@ class FakeMarketo:
             "status": "draft",
             "draft": True,
             "sections": sections,
+            "approved": None,
             "url": f"https://fake/email/{email_id}",
         }
         return [self._email_view(self.emails[email_id])]
 
-    def email_content(self, call: Call, email_id: str) -> list[dict[str, Any]]:
+    def _email(self, email_id: str) -> dict[str, Any]:
         email = self.emails.get(int(email_id))
         if email is None:
             raise MarketoError("702", "Email not found")
-        return list(email["sections"])
+        return email
+
+    def email_content(self, call: Call, email_id: str) -> list[dict[str, Any]]:
+        email = self._email(email_id)
+        status = self._q(call, "status")
+        if status == "approved" and email["approved"] is None:
+            raise MarketoError("702", "The email has no approved version")
+        use_approved = email["approved"] is not None and status != "draft"
+        sections = email["approved"]["sections"] if use_approved else email["sections"]
+        return [
+            {
+                **s,
+                "value": [
+                    {"type": "HTML", "value": s["value"]},
+                    {"type": "Text", "value": _text(s["value"])},
+                ],
+            }
+            for s in sections
+        ]
+
+    def update_email_headers(self, call: Call, email_id: str) -> list[dict[str, Any]]:
+        """``POST email/{id}/content.json``: subject, fromName, fromEmail, replyTO as
+        ``{"type": "Text", "value": ...}`` JSON in the form; they go into the draft."""
+        email = self._email(email_id)
+        fields = {
+            "subject": "subject",
+            "fromName": "fromName",
+            "fromEmail": "fromEmail",
+            "replyTO": "replyEmail",
+        }
+        unknown = set(call.form) - set(fields)
+        if unknown or not call.form:
+            raise MarketoError("701", f"unknown or missing fields {sorted(unknown)}")
+        for name, stored in fields.items():
+            value = self._json_field(self._f(call, name), name)
+            if value is None:
+                continue
+            if not isinstance(value, dict) or value.get("type") != "Text" or not value.get("value"):
+                raise MarketoError("701", f"{name} must be {{'type': 'Text', 'value': ...}}")
+            email[stored] = {"type": "Text", "value": value["value"]}
+        email["draft"] = True
+        return [{"id": int(email_id)}]
+
+    def update_email_meta(self, call: Call, email_id: str) -> list[dict[str, Any]]:
+        """``POST email/{id}.json``: name, description (applied directly, no draft)."""
+        email = self._email(email_id)
+        allowed = {"name", "description", "preHeader", "operational", "published", "textOnly", "webView"}
+        if set(call.form) - allowed:
+            raise MarketoError("701", f"unknown fields {sorted(set(call.form) - allowed)}")
+        for name in ("name", "description"):
+            if name in call.form:
+                email[name] = call.form[name]
+        return [self._email_view(email)]
 
     def update_email_section(self, call: Call, email_id: str, html_id: str) -> list[dict[str, Any]]:
-        email = self.emails.get(int(email_id))
-        if email is None:
-            raise MarketoError("702", "Email not found")
+        email = self._email(email_id)
         section = next((s for s in email["sections"] if s["htmlId"] == html_id), None)
         if section is None:
             raise MarketoError("702", f"Section {html_id} not found")
@@ -629,22 +757,31 @@ class FakeMarketo:
             raise MarketoError("701", "type must be Text")
         section["value"] = self._f(call, "value", True)
         email["draft"] = True
-        email["status"] = "draft"
         return [{"id": int(email_id)}]
 
     def approve_email(self, call: Call, email_id: str) -> list[dict[str, Any]]:
-        email = self.emails.get(int(email_id))
-        if email is None:
-            raise MarketoError("702", "Email not found")
+        email = self._email(email_id)
         if not email["draft"]:
             raise MarketoError("709", "Cannot approve: the email has no draft")
         email["draft"] = False
         email["status"] = "approved"
+        email["approved"] = copy.deepcopy(
+            {"sections": email["sections"], **{k: email[k] for k in _EMAIL_HEADERS}}
+        )
         return [self._email_view(email)]
 
     def get_email(self, call: Call, email_id: str) -> list[dict[str, Any]]:
         email = self.emails.get(int(email_id))
-        return [self._email_view(email)] if email else []
+        return [self._email_view(email, self._q(call, "status"))] if email else []
+
+    def live_email(self, email_id: int) -> dict[str, Any]:
+        """What the approved email holds: ``{"subject", "fromName", ..., "body": {htmlId: html}}``."""
+        approved = self.emails[email_id]["approved"]
+        assert approved is not None, "the email was never approved"
+        return {
+            **{k: approved[k]["value"] for k in _EMAIL_HEADERS},
+            "body": {s["htmlId"]: s["value"] for s in approved["sections"]},
+        }
 
     # landing pages
     def lp_template_by_name(self, call: Call) -> list[dict[str, Any]]:
@@ -655,12 +792,22 @@ class FakeMarketo:
             if t["name"] == name
         ]
 
-    def _lp_view(self, page: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in page.items() if k not in ("sections", "draft")}
+    def _lp_view(self, page: dict[str, Any], status: str | None = None) -> dict[str, Any]:
+        view = {k: v for k, v in page.items() if k not in ("sections", "draft", "approved")}
+        approved = page["approved"]
+        if approved is not None and status != "draft":
+            view.update({"title": approved["title"], "status": "approved"})
+        else:
+            view["status"] = "draft"
+        return view
 
     def lp_by_name(self, call: Call) -> list[dict[str, Any]]:
+        """Every landing page called ``name`` in any folder (``byName`` takes no folder),
+        paged by ``offset`` / ``maxReturn``."""
         name = self._q(call, "name", True)
-        return [self._lp_view(p) for p in self.landing_pages.values() if p["name"] == name]
+        status = self._q(call, "status")
+        found = [self._lp_view(p, status) for p in self.landing_pages.values() if p["name"] == name]
+        return self._page(call, found)
 
     def create_lp(self, call: Call) -> list[dict[str, Any]]:
         name = self._f(call, "name", True)
@@ -674,11 +821,13 @@ class FakeMarketo:
         self.landing_pages[page_id] = {
             "id": page_id,
             "name": name,
+            "description": self._f(call, "description"),
             "folder": self._folder_value(folder_id, kind),
             "template": template["id"],
             "title": self._f(call, "title"),
             "status": "draft",
             "draft": True,
+            "approved": None,
             "URL": f"https://fake.example.com/lp/{self._f(call, 'urlPageName') or page_id}",
             "sections": [
                 {"id": sid, "type": stype, "index": i, "content": {}}
@@ -687,16 +836,43 @@ class FakeMarketo:
         }
         return [self._lp_view(self.landing_pages[page_id])]
 
-    def lp_content(self, call: Call, page_id: str) -> list[dict[str, Any]]:
+    def _lp(self, page_id: str) -> dict[str, Any]:
         page = self.landing_pages.get(int(page_id))
         if page is None:
             raise MarketoError("702", "Landing page not found")
-        return list(page["sections"])
+        return page
+
+    def lp_content(self, call: Call, page_id: str) -> list[dict[str, Any]]:
+        page = self._lp(page_id)
+        status = self._q(call, "status")
+        if status == "approved" and page["approved"] is None:
+            raise MarketoError("702", "The landing page has no approved version")
+        use_approved = page["approved"] is not None and status != "draft"
+        sections = page["approved"]["sections"] if use_approved else page["sections"]
+        return [
+            {
+                **{k: v for k, v in s.items() if k != "content"},
+                "content": {"contentType": s["content"].get("type"), "content": s["content"].get("value")}
+                if s["content"]
+                else {},
+            }
+            for s in sections
+        ]
+
+    def update_lp_meta(self, call: Call, page_id: str) -> list[dict[str, Any]]:
+        """``POST landingPage/{id}.json``: title and description go into the draft."""
+        page = self._lp(page_id)
+        allowed = {"title", "description", "name", "keywords", "robots", "urlPageName", "metaTagsDescription"}
+        if set(call.form) - allowed:
+            raise MarketoError("701", f"unknown fields {sorted(set(call.form) - allowed)}")
+        for name in ("title", "description", "name"):
+            if name in call.form:
+                page[name] = call.form[name]
+        page["draft"] = True
+        return [self._lp_view(page, "draft")]
 
     def update_lp_section(self, call: Call, page_id: str, section_id: str) -> list[dict[str, Any]]:
-        page = self.landing_pages.get(int(page_id))
-        if page is None:
-            raise MarketoError("702", "Landing page not found")
+        page = self._lp(page_id)
         section = next((s for s in page["sections"] if str(s["id"]) == section_id), None)
         if section is None:
             raise MarketoError("702", "Section not found")
@@ -705,17 +881,25 @@ class FakeMarketo:
         return [{"id": section_id}]
 
     def approve_lp(self, call: Call, page_id: str) -> list[dict[str, Any]]:
-        page = self.landing_pages.get(int(page_id))
-        if page is None:
-            raise MarketoError("702", "Landing page not found")
+        page = self._lp(page_id)
         if not page["draft"]:
             raise MarketoError("709", "Cannot approve: no draft")
         page["draft"], page["status"] = False, "approved"
+        page["approved"] = copy.deepcopy({"sections": page["sections"], "title": page["title"]})
         return [{"id": page["id"]}]
 
     def get_lp(self, call: Call, page_id: str) -> list[dict[str, Any]]:
         page = self.landing_pages.get(int(page_id))
-        return [self._lp_view(page)] if page else []
+        return [self._lp_view(page, self._q(call, "status"))] if page else []
+
+    def live_page(self, page_id: int) -> dict[str, Any]:
+        """What the approved landing page shows: ``{"title", "body": {section id: html}}``."""
+        approved = self.landing_pages[page_id]["approved"]
+        assert approved is not None, "the landing page was never approved"
+        return {
+            "title": approved["title"],
+            "body": {s["id"]: s["content"].get("value") for s in approved["sections"]},
+        }
 
     # files
     def create_file(self, call: Call) -> list[dict[str, Any]]:
@@ -759,6 +943,8 @@ _ROUTES: list[tuple[str, str, Callable[..., list[dict[str, Any]]]]] = [
     ("GET", r"/program/(\d+)\.json", FakeMarketo.get_program),
     ("POST", r"/programs\.json", FakeMarketo.create_program),
     ("POST", r"/folder/(\d+)/tokens\.json", FakeMarketo.create_token),
+    ("GET", r"/folder/(\d+)/tokens\.json", FakeMarketo.list_tokens),
+    ("POST", r"/program/(\d+)\.json", FakeMarketo.update_program),
     ("GET", r"/emailTemplate/byName\.json", FakeMarketo.template_by_name),
     ("GET", r"/emailTemplates\.json", FakeMarketo.list_templates),
     ("POST", r"/emailTemplates\.json", FakeMarketo.create_template),
@@ -767,6 +953,8 @@ _ROUTES: list[tuple[str, str, Callable[..., list[dict[str, Any]]]]] = [
     ("GET", r"/email/byName\.json", FakeMarketo.email_by_name),
     ("POST", r"/emails\.json", FakeMarketo.create_email),
     ("GET", r"/email/(\d+)/content\.json", FakeMarketo.email_content),
+    ("POST", r"/email/(\d+)/content\.json", FakeMarketo.update_email_headers),
+    ("POST", r"/email/(\d+)\.json", FakeMarketo.update_email_meta),
     ("POST", r"/email/(\d+)/content/([^/]+)\.json", FakeMarketo.update_email_section),
     ("POST", r"/email/(\d+)/approveDraft\.json", FakeMarketo.approve_email),
     ("GET", r"/email/(\d+)\.json", FakeMarketo.get_email),
@@ -774,6 +962,7 @@ _ROUTES: list[tuple[str, str, Callable[..., list[dict[str, Any]]]]] = [
     ("GET", r"/landingPage/byName\.json", FakeMarketo.lp_by_name),
     ("POST", r"/landingPages\.json", FakeMarketo.create_lp),
     ("GET", r"/landingPage/(\d+)/content\.json", FakeMarketo.lp_content),
+    ("POST", r"/landingPage/(\d+)\.json", FakeMarketo.update_lp_meta),
     ("POST", r"/landingPage/(\d+)/content/([^/]+)\.json", FakeMarketo.update_lp_section),
     ("POST", r"/landingPage/(\d+)/approveDraft\.json", FakeMarketo.approve_lp),
     ("GET", r"/landingPage/(\d+)\.json", FakeMarketo.get_lp),
@@ -790,6 +979,14 @@ def fake_with_templates(**options: Any) -> FakeMarketo:
     fake.add_email_template("Monthly Newsletter", TEMPLATE_HTML)
     fake.add_lp_template("Basic Page")
     return fake
+
+
+_EMAIL_HEADERS = ("subject", "fromName", "fromEmail", "replyEmail")
+
+
+def _text(html: str) -> str:
+    """The text version Marketo derives from a section's HTML."""
+    return re.sub(r"<[^>]+>", "", html or "")
 
 
 def _parse_body(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, FilePart]]:

@@ -49,6 +49,10 @@ class TestMarketoKit(AdapterConformance):
             "MARKETO_BASE_URL": "http://127.0.0.1:9",
             "MARKETO_CLIENT_ID": "test-client-id",
             "MARKETO_CLIENT_SECRET": SECRET,
+            # the samples name no sender: the documented defaults give Adobe's required fields
+            "MARKETO_FROM_NAME": "Kit",
+            "MARKETO_FROM_EMAIL": "kit@example.com",
+            "MARKETO_REPLY_EMAIL": "replies@example.com",
         }
 
     @pytest.fixture

@@ -30,7 +30,13 @@ def test_full_run_over_a_socket(tmp_path: Path) -> None:
             "title": "News",
             "body": "<p>Hi</p>",
             "campaign": {"name": "News program", "costs": [{"start_date": "2026-01-01", "amount": 100}]},
-            "email": {"template": "Monthly Newsletter", "subject": "Hi"},
+            "email": {
+                "template": "Monthly Newsletter",
+                "subject": "Hi",
+                "from_name": "News",
+                "from_email": "news@example.com",
+                "reply_to": "replies@example.com",
+            },
         }
     )
     with (

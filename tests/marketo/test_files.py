@@ -50,23 +50,61 @@ def test_upload_body_shape_and_handle_closed(platform, fake: FakeMarketo, hero: 
     assert (result.mime_type, result.size, result.role) == ("image/png", len(PNG), "featured")
 
 
-def test_insert_only_reuses_existing_file(platform, fake: FakeMarketo, hero: Asset) -> None:
+def test_the_same_file_is_reused_without_uploading(platform, fake: FakeMarketo, hero: Asset) -> None:
+    # A fresh activation log forgets what was uploaded: the file of that name and size
+    # Marketo holds is found and reused, with no write at all.
     first = platform.upload_assets([hero])
+    before = len(fake.calls)
     second = platform.upload_assets([hero])
 
     assert second.results[0].external_id == first.results[0].external_id
-    assert second.warnings
+    assert second.results[0].url == first.results[0].url
+    assert not second.warnings
     assert len(fake.files) == 1
+    assert [c.method for c in fake.calls[before:]] == ["GET"]
 
 
-def test_overwrite_when_insert_only_is_off(make_platform, fake: FakeMarketo, hero: Asset) -> None:
+def test_insert_only_reuses_a_different_file_of_that_name(
+    platform, fake: FakeMarketo, hero: Asset, tmp_path: Path
+) -> None:
+    first = platform.upload_assets([hero])
+    other = tmp_path / "other" / "hero.png"
+    other.parent.mkdir()
+    other.write_bytes(PNG + b"\x00" * 10)
+    second = platform.upload_assets([Asset(path=other, mime_type="image/png", size=len(PNG) + 10)])
+
+    assert second.results[0].external_id == first.results[0].external_id
+    assert "not overwritten (MARKETO_INSERT_ONLY)" in second.warnings[0]
+    file_id = int((first.results[0].external_id or "").removeprefix("file:"))
+    assert fake.files[file_id]["data"] == PNG  # not overwritten
+    assert sum(c.path.endswith("/files.json") for c in fake.calls) == 1
+
+
+def test_a_709_on_upload_reuses_the_file_created_meanwhile(platform, fake: FakeMarketo, hero: Asset) -> None:
+    # Another run uploads the file between our look-up and our upload: its 709 is
+    # answered by reusing that file.
+    fake.before("POST", "/files.json", lambda: platform.upload_assets([hero]) and None)
+    response = platform.upload_assets([hero])
+
+    assert len(fake.files) == 1
+    assert "exists already; reused it" in response.warnings[0]
+
+
+def test_overwrite_when_insert_only_is_off(
+    make_platform, fake: FakeMarketo, hero: Asset, tmp_path: Path
+) -> None:
     platform = make_platform(insert_only=False)
     platform.upload_assets([hero])
-    platform.upload_assets([hero])
+    platform.upload_assets([hero])  # the same bytes: nothing to overwrite
+    changed = tmp_path / "new" / "hero.png"
+    changed.parent.mkdir()
+    changed.write_bytes(PNG + b"\x01" * 8)
+    platform.upload_assets([Asset(path=changed, mime_type="image/png", size=len(PNG) + 8)])
 
     calls = [c for c in fake.calls if c.path.endswith("/files.json")]
     assert [c.form["insertOnly"] for c in calls] == ["false", "false"]
     assert all(c.code is None for c in calls)
+    assert [f["data"] for f in fake.files.values()] == [PNG + b"\x01" * 8]
 
 
 def test_featured_image_becomes_a_token(platform, fake: FakeMarketo, hero: Asset) -> None:

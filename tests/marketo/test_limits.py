@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+import httpx
 import pytest
 
 from marketing_platform.errors import (
@@ -14,8 +17,10 @@ from marketing_platform.errors import (
 from marketing_platform.http import TokenExpired
 from marketing_platform.models import CampaignSpec
 from marketing_platform_marketo.errors import CODES, from_marketo_error
+from marketing_platform_marketo.platform import MarketoPlatform
 
-from .fake_marketo import FakeMarketo
+from .conftest import settings
+from .fake_marketo import FakeClock, FakeMarketo
 
 FACT_SHEET_CODES = [
     "601",
@@ -71,7 +76,48 @@ def test_606_burst_recovered_and_window_respected(make_platform, fake: FakeMarke
     assert fake.rejected_606 == 0  # only the injected burst was answered 606
     assert sum(c.code == "606" for c in fake.calls) == 3
     assert fake.max_calls_in_any_window() <= 5
-    assert max(clock.slept) >= 1.0  # waited out the window after a 606
+    # every retry after a 606 went out only once the window (1 s here) had passed
+    for index, call in enumerate(fake.calls):
+        if call.code == "606":
+            retry = next(c for c in fake.calls[index + 1 :] if c.rest)
+            assert retry.at - call.at >= 1.0, "a request followed a 606 before the window passed"
+
+
+def test_a_606_pauses_every_caller_for_the_whole_window(fake: FakeMarketo, clock: FakeClock) -> None:
+    # Caller A is answered 606 and waits to retry. Caller B, on the same adapter, sends
+    # its next request only when Marketo's 20 s window has passed: a 606 means the
+    # instance's budget is spent for everyone, not only for the caller that got it.
+    a_waiting, release_a = threading.Event(), threading.Event()
+    held: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if threading.current_thread().name == "caller-a" and not held:
+            held.append(seconds)
+            a_waiting.set()
+            assert release_a.wait(timeout=10), "caller A was never released"
+        clock.sleep(seconds)
+
+    platform = MarketoPlatform(settings(), transport=httpx.WSGITransport(app=fake), clock=clock, sleep=sleep)
+    platform.tokens.token()  # both callers share one token
+    fake.fail("606", times=1, path="/program/byName.json")
+    caller_a = threading.Thread(target=platform.find_campaign, args=("A",), name="caller-a", daemon=True)
+    caller_a.start()
+    try:
+        assert a_waiting.wait(timeout=10), "caller A never got its 606"
+        refused = next(c for c in fake.calls if c.code == "606")
+        platform.find_campaign("B")  # caller B, while A waits
+    finally:
+        release_a.set()
+        caller_a.join(timeout=10)
+    platform.close()
+
+    b_call = next(c for c in fake.calls if c.rest and c.query.get("name") == ["B"])
+    assert b_call.at - refused.at >= 20.0, (
+        f"caller B went out {b_call.at - refused.at:.1f} s after another caller's 606; "
+        "Marketo's 20 s window must pause every caller"
+    )
+    assert held[0] >= 20.0, "caller A retried before the window passed"
+    assert fake.rejected_606 == 0
 
 
 def test_real_606_from_an_over_eager_budget_is_recovered(make_platform, fake: FakeMarketo) -> None:

@@ -61,9 +61,11 @@ def test_email_from_template_with_body_and_approval(platform, fake: FakeMarketo)
 
 
 def test_publish_without_campaign_creates_the_program(platform, fake: FakeMarketo) -> None:
+    # Named after the content id, not the title: an edited title must not move the
+    # content into a new program.
     response = platform.publish_content(email_content(campaign=None))
 
-    assert [p["name"] for p in fake.programs.values()] == ["December Newsletter"]
+    assert [p["name"] for p in fake.programs.values()] == ["december-newsletter"]
     assert response.metadata["program_id"] in fake.programs
 
 
@@ -84,7 +86,17 @@ def test_unknown_email_template_is_a_content_error(platform) -> None:
     # A name from the content file that does not exist: ContentRejected, so no fallback
     # platform is tried (NotFound would be).
     with pytest.raises(ContentRejected) as info:
-        platform.publish_content(email_content(email={"template": "Nope", "subject": "s"}))
+        platform.publish_content(
+            email_content(
+                email={
+                    "template": "Nope",
+                    "subject": "s",
+                    "from_name": "Acme",
+                    "from_email": "news@example.com",
+                    "reply_to": "reply@example.com",
+                }
+            )
+        )
     assert not isinstance(info.value, NotFound)
     assert "templates create" in (info.value.hint or "")
     assert [p.field for p in info.value.problems] == ["email.template"]
@@ -93,7 +105,17 @@ def test_unknown_email_template_is_a_content_error(platform) -> None:
 def test_draft_only_email_template_is_a_content_error(platform, fake: FakeMarketo) -> None:
     fake.add_email_template("Draft Only", "<html></html>", status="draft")
     with pytest.raises(ContentRejected) as info:
-        platform.publish_content(email_content(email={"template": "Draft Only", "subject": "s"}))
+        platform.publish_content(
+            email_content(
+                email={
+                    "template": "Draft Only",
+                    "subject": "s",
+                    "from_name": "Acme",
+                    "from_email": "news@example.com",
+                    "reply_to": "reply@example.com",
+                }
+            )
+        )
     assert "--approve" in (info.value.hint or "")
 
 
@@ -167,6 +189,9 @@ def test_email_created_concurrently_is_reused(platform, fake: FakeMarketo) -> No
                     "name": content.id,
                     "folder": json.dumps({"id": campaign.metadata["id"], "type": "Program"}),
                     "template": str(template_id),
+                    "fromName": "Other run",
+                    "fromEmail": "other@example.com",
+                    "replyEmail": "other@example.com",
                 }
             )
         )
@@ -319,3 +344,45 @@ def test_get_status(platform, fake: FakeMarketo) -> None:
     )
     with pytest.raises(NotFound):
         platform.get_status("email:999999")
+
+
+# ---------------------------------------------------------------- sender (Adobe requires it)
+
+
+def test_an_email_without_a_sender_is_refused_before_any_request(platform, fake: FakeMarketo) -> None:
+    content = email_content(email={"template": "Monthly Newsletter", "subject": "Hi"})
+
+    problems = platform.mapper.problems(content)
+    assert [p.field for p in problems] == ["email.from_name", "email.from_email", "email.reply_to"]
+    assert "MARKETO_FROM_NAME" in problems[0].message
+    with pytest.raises(ContentRejected):
+        platform.publish_content(content)
+    assert fake.calls == []
+
+
+def test_the_sender_defaults_come_from_the_settings_and_the_content_wins(make_platform, fake) -> None:
+    platform = make_platform(
+        from_name="Default Team", from_email="team@example.com", reply_email="replies@example.com"
+    )
+    content = email_content(
+        email={"template": "Monthly Newsletter", "subject": "Hi", "from_email": "editor@example.com"}
+    )
+
+    assert platform.mapper.problems(content) == []
+    platform.publish_content(content)
+
+    create = next(c for c in fake.calls if c.path.endswith("/emails.json"))
+    assert (create.form["fromName"], create.form["fromEmail"], create.form["replyEmail"]) == (
+        "Default Team",
+        "editor@example.com",
+        "replies@example.com",
+    )
+
+
+def test_a_sender_default_must_be_an_address() -> None:
+    from pydantic import ValidationError
+
+    from .conftest import settings
+
+    with pytest.raises(ValidationError, match="not an e-mail address"):
+        settings(from_email="newsroom")

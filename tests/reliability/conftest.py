@@ -100,7 +100,13 @@ def marketo_email(title: str = "Reliability news", program: str = "Reliability p
         "summary": "What is new",
         "body": "<p>News</p>",
         "campaign": {"name": program, "costs": [{"start_date": "2026-01-01", "amount": 100}]},
-        "email": {"template": "Monthly Newsletter", "subject": "Hello", "from_email": "news@acme.example"},
+        "email": {
+            "template": "Monthly Newsletter",
+            "subject": "Hello",
+            "from_name": "Acme",
+            "from_email": "news@acme.example",
+            "reply_to": "news@acme.example",
+        },
     }
 
 

@@ -89,7 +89,18 @@ CASES: list[tuple[str, Callable[[Path], Path], str]] = [
     ("bad-email-address", _with(email={"subject": "x", "from_email": "nobody"}), "not an e-mail address"),
     ("missing-kind", _without("kind"), "kind: is required"),
     ("missing-title", _without("title"), "title: is required"),
-    ("missing-email-subject", _with(email={"template": "Monthly Newsletter"}), "email.subject"),
+    (
+        "missing-email-subject",
+        _with(
+            email={
+                "template": "Monthly Newsletter",
+                "from_name": "Acme",
+                "from_email": "news@acme.example",
+                "reply_to": "news@acme.example",
+            }
+        ),
+        "email.subject",
+    ),
     ("kind-not-on-platform", _with(kind="blog_post"), "cannot publish 'blog_post'"),
     (
         "non-integer-marketo-cost",

@@ -151,7 +151,14 @@ def hubspot_contents(draw: st.DrawFn) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ adapters
 def marketo_adapter(fake: Any) -> MarketoPlatform:
-    settings_ = MarketoSettings(base_url=LOOPBACK, client_id=MARKETO_ID, client_secret=MARKETO_SECRET)
+    settings_ = MarketoSettings(
+        base_url=LOOPBACK,
+        client_id=MARKETO_ID,
+        client_secret=MARKETO_SECRET,
+        from_name="Acme",
+        from_email="news@acme.example",
+        reply_email="news@acme.example",
+    )
     clock = fake.clock
     return MarketoPlatform(settings_, transport=httpx.WSGITransport(app=fake), clock=clock, sleep=clock.sleep)
 

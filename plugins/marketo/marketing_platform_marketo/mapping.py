@@ -8,8 +8,9 @@ placeholders in a plan).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from marketing_platform.errors import ContentRejected, Problem
@@ -20,7 +21,9 @@ from .errors import PLATFORM
 
 PROGRAM_TYPES = ("Default", "Event", "Event with Webinar", "Engagement", "Email")
 
-#: channels.json's ``applicableProgramType`` for each program type.
+#: channels.json's ``applicableProgramType`` for each program type, as in Adobe's
+#: example answers. Instances also answer the type's display name (``"Default"``,
+#: ``"Event"``): :func:`channel_applies` accepts both.
 APPLICABLE_TYPE = {
     "Default": "program",
     "Event": "event",
@@ -28,6 +31,21 @@ APPLICABLE_TYPE = {
     "Engagement": "nurture",
     "Email": "email",
 }
+
+#: Program types whose ``startDate`` / ``endDate`` Marketo keeps (set by updating the
+#: program: ``programs.json`` takes no dates).
+DATED_PROGRAM_TYPES = frozenset({"Event", "Event with Webinar", "Email"})
+
+
+def channel_applies(applicable: Any, program_type: str) -> bool:
+    """True when a channel whose ``applicableProgramType`` is ``applicable`` serves
+    ``program_type`` programs (API form ``"program"`` or display name ``"Default"``)."""
+    value = str(applicable or "").strip().lower()
+    accepted = {program_type.lower(), APPLICABLE_TYPE.get(program_type, program_type).lower()}
+    if program_type in ("Event", "Event with Webinar"):
+        accepted |= {"event", "event with webinar", "webinar"}
+    return value in accepted
+
 
 #: The program type used for a kind of content when ``campaign.program_type`` is absent.
 DEFAULT_PROGRAM_TYPE = {
@@ -52,6 +70,47 @@ MY_TITLE = "Content Title"
 MY_SUMMARY = "Content Summary"
 MY_URL = "Content URL"
 MY_IMAGE = "Content Image"
+#: The id of the content that wrote the program's tokens: contents sharing one program
+#: (an email and a landing page of one launch) would otherwise overwrite each other's
+#: tokens on every re-activation. The last one created owns them.
+MY_ID = "Content Id"
+_TOKEN_FIELDS = {MY_ID: "id", MY_TITLE: "title", MY_SUMMARY: "summary", MY_URL: "url", MY_IMAGE: "image"}
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The sender fields Adobe's spec requires on every new email."""
+
+    from_name: str | None
+    from_email: str | None
+    reply_email: str | None
+
+    def missing(self) -> list[str]:
+        """The content fields to set (``email.from_name`` ...) for the unset ones."""
+        names = (
+            ("from_name", self.from_name),
+            ("from_email", self.from_email),
+            ("reply_to", self.reply_email),
+        )
+        return [f"email.{name}" for name, value in names if not value]
+
+
+#: The setting that gives each sender field its default.
+SENDER_SETTINGS = {
+    "email.from_name": "MARKETO_FROM_NAME",
+    "email.from_email": "MARKETO_FROM_EMAIL",
+    "email.reply_to": "MARKETO_REPLY_EMAIL",
+}
+
+
+def resolve_sender(spec: EmailSpec | None, defaults: Any) -> Sender:
+    """The email's sender: the content's ``email.from_name`` / ``from_email`` /
+    ``reply_to``, else the adapter's ``from_name`` / ``from_email`` / ``reply_email``."""
+    return Sender(
+        (spec.from_name if spec else None) or getattr(defaults, "from_name", None),
+        (spec.from_email if spec else None) or getattr(defaults, "from_email", None),
+        (spec.reply_to if spec else None) or getattr(defaults, "reply_email", None),
+    )
 
 
 def folder_ref(folder_id: Any, folder_type: str = "Folder") -> dict[str, Any]:
@@ -69,26 +128,115 @@ def program_form(spec: CampaignSpec, *, folder_id: Any, program_type: str, chann
         "description": spec.description,
     }
     if spec.costs:
-        form["costs"] = [
-            {
-                k: v
-                for k, v in {
-                    "startDate": c.start_date.isoformat(),
-                    "cost": int(c.amount),
-                    "note": c.note,
-                }.items()
-                if v is not None
-            }
-            for c in spec.costs
-        ]
+        form["costs"] = costs_value(spec)
     if spec.tags:
-        form["tags"] = [{"tagType": k, "tagValue": v} for k, v in spec.tags.items()]
+        form["tags"] = tags_value(spec.tags)
     return form
 
 
+def costs_value(spec: CampaignSpec) -> list[dict[str, Any]]:
+    """``costs`` as Marketo takes them: ``[{"startDate", "cost", "note"}]``."""
+    return [
+        {
+            k: v
+            for k, v in {"startDate": c.start_date.isoformat(), "cost": int(c.amount), "note": c.note}.items()
+            if v is not None
+        }
+        for c in spec.costs
+    ]
+
+
+def tags_value(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"tagType": k, "tagValue": v} for k, v in tags.items()]
+
+
+def program_date(value: date) -> str:
+    """A program ``startDate`` / ``endDate`` (UTC midnight, as Marketo reports them)."""
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def program_state(spec: CampaignSpec, program_type: str | None) -> dict[str, Any]:
+    """What the content manages on its program, in comparable form (see
+    :func:`current_program_state`): ``description``, ``costs``, ``tags`` (by tag type),
+    ``start_date`` / ``end_date`` where the program type keeps dates. Fields the content
+    leaves out (no description, no costs) are Marketo's, never cleared."""
+    state: dict[str, Any] = {}
+    if spec.description is not None:
+        state["description"] = spec.description
+    if spec.costs:
+        state["costs"] = _comparable_costs(costs_value(spec))
+    if spec.tags:
+        state["tags"] = dict(spec.tags)
+    if program_type in DATED_PROGRAM_TYPES:
+        if spec.start_date is not None:
+            state["start_date"] = spec.start_date.isoformat()
+        if spec.end_date is not None:
+            state["end_date"] = spec.end_date.isoformat()
+    return state
+
+
+def current_program_state(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A program record (``program/byName.json`` with tags and costs) in the form of
+    :func:`program_state`."""
+    tags = record.get("tags") or []
+    return {
+        "description": record.get("description"),
+        "costs": _comparable_costs(record.get("costs") or []),
+        "tags": {
+            str(t.get("tagType")): t.get("tagValue")
+            for t in tags
+            if isinstance(t, Mapping) and "tagType" in t
+        },
+        "start_date": _day(record.get("startDate")),
+        "end_date": _day(record.get("endDate")),
+    }
+
+
+def program_update_form(spec: CampaignSpec, changed: set[str]) -> dict[str, Any]:
+    """The fields of ``POST program/{id}.json`` that apply the ``changed`` fields
+    (names from :func:`program_state`; ``tags.Region`` is a tag). Costs replace the
+    program's (``costsDestructiveUpdate``): Marketo would append them otherwise."""
+    form: dict[str, Any] = {}
+    if "description" in changed:
+        form["description"] = spec.description
+    if "costs" in changed:
+        form["costs"] = costs_value(spec)
+        form["costsDestructiveUpdate"] = True
+    if any(name == "tags" or name.startswith("tags.") for name in changed):
+        form["tags"] = tags_value(spec.tags)
+    if "start_date" in changed and spec.start_date is not None:
+        form["startDate"] = program_date(spec.start_date)
+    if "end_date" in changed and spec.end_date is not None:
+        form["endDate"] = program_date(spec.end_date)
+    return form
+
+
+def _comparable_costs(costs: list[Any]) -> list[dict[str, Any]]:
+    """Costs as ``{"start_date", "amount", "note"}``, in a stable order."""
+    out = [
+        {
+            "start_date": _day(cost.get("startDate")),
+            "amount": int(cost["cost"]) if cost.get("cost") is not None else 0,
+            "note": cost.get("note") or None,
+        }
+        for cost in costs
+        if isinstance(cost, Mapping)
+    ]
+    return sorted(out, key=lambda c: (c["start_date"] or "", c["amount"], c["note"] or ""))
+
+
+def _day(value: Any) -> str | None:
+    """``2026-12-01`` from a date or a Marketo date-time (``2026-12-01T00:00:00Z+0000``)."""
+    return str(value)[:10] if value else None
+
+
 def tokens_for(content: Content, image_url: str | None = None) -> list[dict[str, Any]]:
-    """Program ``my.`` tokens: title, summary, URL, featured image, plus ``marketo.tokens``."""
-    tokens: list[dict[str, Any]] = [{"name": MY_TITLE, "type": "text", "value": content.title}]
+    """Program ``my.`` tokens: the content id, title, summary, URL, featured image, plus
+    ``marketo.tokens``."""
+    tokens: list[dict[str, Any]] = [
+        {"name": MY_ID, "type": "text", "value": content.id},
+        {"name": MY_TITLE, "type": "text", "value": content.title},
+    ]
     if content.summary:
         tokens.append({"name": MY_SUMMARY, "type": "text", "value": content.summary})
     if content.url:
@@ -115,20 +263,61 @@ def file_form(asset: Asset, *, folder_id: Any, insert_only: bool) -> dict[str, A
     }
 
 
-def email_form(content: Content, *, program_id: Any, template_id: Any) -> dict[str, Any]:
+def email_form(
+    content: Content, *, program_id: Any, template_id: Any, sender: Sender | None = None
+) -> dict[str, Any]:
     """The fields of ``POST emails.json`` (the email lives in the program)."""
     spec = content.email
     assert spec is not None
+    who = sender or Sender(spec.from_name, spec.from_email, spec.reply_to)
     return {
         "name": EMAIL.name(content),
         "folder": folder_ref(program_id, "Program"),
         "template": template_id,
         "subject": spec.subject,
-        "fromName": spec.from_name,
-        "fromEmail": spec.from_email,
-        "replyEmail": spec.reply_to,
+        "fromName": who.from_name,
+        "fromEmail": who.from_email,
+        "replyEmail": who.reply_email,
         "description": content.summary,
     }
+
+
+#: Email header fields: the content's name for each, its ``emails.json`` /
+#: ``email/{id}.json`` record field, and its ``email/{id}/content.json`` form field.
+EMAIL_HEADERS = (
+    ("subject", "subject", "subject"),
+    ("from_name", "fromName", "fromName"),
+    ("from_email", "fromEmail", "fromEmail"),
+    ("reply_to", "replyEmail", "replyTO"),
+)
+
+
+def email_headers(content: Content, sender: Sender) -> dict[str, Any]:
+    """The header fields an email of ``content`` holds, by content name."""
+    spec = content.email
+    return {
+        "subject": spec.subject if spec else None,
+        "from_name": sender.from_name,
+        "from_email": sender.from_email,
+        "reply_to": sender.reply_email,
+    }
+
+
+def current_email_headers(record: Mapping[str, Any]) -> dict[str, Any]:
+    """An email record's header fields (``{"type": "Text", "value": ...}``), by content name."""
+    return {name: _header_value(record.get(field)) for name, field, _ in EMAIL_HEADERS}
+
+
+def email_header_form(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``POST email/{id}/content.json`` setting ``headers`` (content names)."""
+    form_names = {name: form for name, _, form in EMAIL_HEADERS}
+    return {form_names[name]: {"type": "Text", "value": value} for name, value in headers.items() if value}
+
+
+def _header_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return value.get("value")
+    return value
 
 
 def landing_page_form(content: Content, *, program_id: Any, template_id: Any) -> dict[str, Any]:
@@ -143,6 +332,52 @@ def landing_page_form(content: Content, *, program_id: Any, template_id: Any) ->
         "description": content.summary,
         "urlPageName": spec.url_page_name,
     }
+
+
+def landing_page_meta(content: Content) -> dict[str, Any]:
+    """The landing page fields the content manages (``landing_page/{id}.json``), by
+    content name: ``landing_page.title`` and ``summary`` (the description)."""
+    spec = content.landing_page
+    return {"landing_page.title": (spec.title if spec else None) or content.title, "summary": content.summary}
+
+
+def current_landing_page_meta(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {"landing_page.title": record.get("title"), "summary": record.get("description")}
+
+
+def landing_page_update_form(content: Content, changed: set[str]) -> dict[str, Any]:
+    """The fields of ``POST landingPage/{id}.json`` that apply the ``changed`` fields."""
+    meta = landing_page_meta(content)
+    form: dict[str, Any] = {}
+    if "landing_page.title" in changed:
+        form["title"] = meta["landing_page.title"]
+    if "summary" in changed and content.summary:
+        form["description"] = content.summary
+    return form
+
+
+def section_value(section: Mapping[str, Any]) -> str | None:
+    """The HTML a section holds, from ``email/{id}/content.json`` (``value`` is a list of
+    ``{"type": "HTML" | "Text", "value"}``, or a string) or ``landingPage/{id}/content.json``
+    (``content`` is ``{"content" | "value": html}`` or a string)."""
+    for key in ("value", "content"):
+        value = section.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list):
+            html = [v.get("value") for v in value if isinstance(v, Mapping) and v.get("type") == "HTML"]
+            if html:
+                return str(html[0]) if html[0] is not None else None
+        if isinstance(value, Mapping):
+            inner = value.get("content", value.get("value"))
+            if isinstance(inner, str):
+                return inner
+    return None
+
+
+def token_changes_name(token: str) -> str:
+    """The user-facing change name of program token ``token``."""
+    return _TOKEN_FIELDS.get(token, f"marketo.tokens.{token}")
 
 
 def section_form(content: Content, section_type: str) -> dict[str, Any]:
@@ -259,7 +494,7 @@ EMAIL = AssetKind(
     merge_approved=True,
     section_placeholder="first editable text section",
     section_type="Text",
-    find_note="an existing draft is filled in instead of creating another",
+    find_note="an email of this name in the program is updated in place instead of creating another",
 )
 LANDING_PAGE = AssetKind(
     ref="landingPage",
@@ -272,6 +507,8 @@ LANDING_PAGE = AssetKind(
     merge_approved=False,
     section_placeholder="first rich-text/HTML section",
     section_type=None,
+    find_note="byName takes no folder: only a page of this name in the program is ours, and it is "
+    "updated in place instead of creating another",
 )
 
 
@@ -297,10 +534,14 @@ class MarketoMapper(ContentMapper):
 
     def campaign_spec(self, content: Content) -> CampaignSpec:
         """Always a program: Marketo emails and landing pages live in one. Without a
-        ``campaign`` the program is named after the content's title; without a
-        ``program_type`` the type follows the kind (email -> Email, event -> Event,
-        landing page -> Default)."""
-        spec = content.campaign if content.campaign is not None else CampaignSpec(name=content.title)
+        ``campaign`` the program is named after the content id (an edited title must
+        not move the content into a new program); without a ``program_type`` the type
+        follows the kind (email -> Email, event -> Event, landing page -> Default)."""
+        spec = (
+            content.campaign
+            if content.campaign is not None
+            else CampaignSpec(name=content.id or content.title)
+        )
         if spec.program_type is None:
             spec = spec.model_copy(update={"program_type": DEFAULT_PROGRAM_TYPE.get(content.kind, "Default")})
         return spec
@@ -361,6 +602,10 @@ class MarketoMapper(ContentMapper):
             )
         if spec is None or not spec.subject:
             problems.append(Problem("email.subject", "a Marketo email needs a subject"))
+        for field in resolve_sender(spec, self.platform.settings).missing():
+            problems.append(
+                Problem(field, f"a Marketo email needs a sender: set {field} or {SENDER_SETTINGS[field]}")
+            )
         if not content.body:
             problems.append(Problem("body", "the email needs a body"))
         return problems

@@ -4,7 +4,9 @@ Each step is ``{"operation", "method", "path", "params" | "form" | "multipart"}`
 form values encoded exactly as they are sent (JSON inside the form). Ids that only a
 lookup can know are ``<resolved at run time: ...>``; the client secret is ``***``.
 Lookups that may short-circuit a step (an existing program is reused) are listed
-with a ``note``.
+with a ``note``. These are the requests of a first activation; for objects that exist
+already, the dry run's ``objects`` entries show the update (the field diff) or
+``unchanged`` instead.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
             "find_program",
             "/program/byName.json",
             {"name": spec.name, "includeTags": True, "includeCosts": True},
-            note="an existing program of this name is reused and the next three requests are skipped",
+            note="an existing program of this name is reused (its description, costs, tags and dates "
+            "updated where they differ) and the next requests up to the tokens are skipped",
         )
     )
     steps.append(
@@ -98,7 +101,8 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
             "check_channel",
             "/channels.json",
             {"maxReturn": 200, "offset": 0},
-            note=f"the channel must exist for {program_type} programs",
+            note=f"the channel must exist for {program_type} programs; folders, channels and "
+            "templates are read once per MARKETO_LOOKUP_TTL",
         )
     )
     channel = spec.channel or placeholder(
@@ -112,6 +116,11 @@ def build_plan(platform: MarketoPlatform, content: Content) -> list[dict[str, An
         channel=channel,
     )
     steps.append(_post("create_program", "/programs.json", platform.transform("create_program", form)))
+    dates = m.program_update_form(spec, {"start_date", "end_date"})
+    if dates and program_type in m.DATED_PROGRAM_TYPES:
+        steps.append(
+            _post("update_program", f"/program/{program}.json", platform.transform("update_program", dates))
+        )
     for token in m.tokens_for(content, featured):
         steps.append(
             _post(
@@ -142,14 +151,17 @@ def _asset_steps(
     steps = [
         _get(f"find_{kind.key}_template", f"/{kind.ref}Template/byName.json", template_params),
         _get(
-            f"find_{kind.key}", f"/{kind.ref}/byName.json", kind.search_params(name, program), kind.find_note
+            f"find_{kind.key}",
+            f"/{kind.ref}/byName.json",
+            kind.search_params(name, program)
+            if kind.search_in_folder
+            else {"maxReturn": 200, "offset": 0, **kind.search_params(name, program)},
+            kind.find_note,
         ),
         _post(
             f"create_{kind.key}",
             f"/{kind.ref}s.json",
-            platform.transform(
-                f"create_{kind.key}", kind.form(content, program_id=program, template_id=template)
-            ),
+            platform.transform(f"create_{kind.key}", platform._asset_form(kind, content, program, template)),
         ),
         _get(f"list_{kind.key}_sections", f"/{kind.ref}/{asset}/content.json", {}),
         _post(

@@ -4,12 +4,20 @@
   so a replay reuses it; its folder is resolved by name and its channel checked
   against ``channels.json``. Content title, summary and URL become ``my.`` tokens.
 * Email content becomes an email in the program, named after the content id (so two
-  contents with one title are two emails), made from a named approved template, its
-  body written into the template's first editable section, then approved.
+  contents with one title are two emails), made from a named approved template with a
+  sender (content, else ``MARKETO_FROM_*`` settings), its body written into the
+  template's first editable section, then approved.
   Landing pages likewise. Event content is an Event program (plus a landing page when
   ``landing_page.template`` is given).
 * Assets become Design Studio files (multipart, real file name and Content-Type).
 * Email templates can be listed, created and approved (also ``mplat marketo templates``).
+
+Re-activation is a sync: the program, the email / landing page (by name, in the
+program only) and the program tokens are looked up; what differs is updated in place
+(``program/{id}.json``, ``email/{id}/content.json``, ``email/{id}.json``,
+``landingPage/{id}.json``, the body section) and the draft re-approved so the edit goes
+live; unchanged content writes nothing. The adapter never sends an email (a smart
+campaign in Marketo does), so it never reports one ``sent``.
 
 A create answered 709 because the name is in use (an earlier attempt whose answer was
 lost, or a concurrent activation) reuses the object found by name, with a warning.
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -48,11 +56,13 @@ from marketing_platform.models import (
 )
 from marketing_platform.platform import MarketingPlatform
 from marketing_platform.ratelimit import RateLimits, describe
+from marketing_platform.sync import Changes, diff
 
 from . import mapping as m
 from .auth import MarketoTokenProvider
 from .client import Envelope, MarketoClient
 from .errors import PLATFORM
+from .lookups import LookupCache
 from .settings import MarketoSettings
 
 log = logging.getLogger(__name__)
@@ -116,8 +126,9 @@ class MarketoPlatform(MarketingPlatform):
         super().__init__(settings, **options)
         self._client: MarketoClient | None = None
         self._tokens: MarketoTokenProvider | None = None
-        self._folders: dict[tuple[str, str], int] = {}
         self._client_lock = threading.Lock()
+        #: Folders, channels and templates found by name (see :mod:`.lookups`).
+        self._lookups = LookupCache(self.marketo_settings.lookup_ttl, self.clock)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -164,25 +175,27 @@ class MarketoPlatform(MarketingPlatform):
 
     # ------------------------------------------------------------------ lookups
     def resolve_folder(self, name: str, *, setting: str, field: str) -> int:
-        """The id of the folder called ``name``; ContentRejected (code 710) naming the
-        setting to change when there is none."""
-        key = (name, setting)
-        if key in self._folders:
-            return self._folders[key]
+        """The id of the folder called ``name`` (remembered for ``MARKETO_LOOKUP_TTL``);
+        ContentRejected (code 710) naming the setting to change when there is none."""
         hint = f"folder {name!r} not found; create it in Marketo or set {setting}"
-        record, request_id = self._find_folder(name, hints={"710": hint})
+        request_ids: list[str | None] = []
+
+        def load() -> dict[str, Any] | None:
+            record, request_id = self._find_folder(name, hints={"710": hint})
+            request_ids.append(request_id)
+            return record
+
+        record = self._lookups.get(("folder", name), load)
         if record is None:
             raise ContentRejected(
                 f"Marketo folder {name!r} not found",
                 platform=PLATFORM,
                 code="710",
-                request_id=request_id,
+                request_id=request_ids[-1] if request_ids else None,
                 problems=[Problem(field, f"folder {name!r} not found")],
                 hint=hint,
             )
-        folder_id = _record_id(record)
-        self._folders[key] = folder_id
-        return folder_id
+        return _record_id(record)
 
     def _find_folder(
         self, name: str, *, hints: dict[str, str] | None = None
@@ -192,12 +205,13 @@ class MarketoPlatform(MarketingPlatform):
         return _pick_by_name(found.result, name), found.request_id
 
     def channels(self, program_type: str) -> list[str]:
-        """The instance's channel names applicable to ``program_type``."""
-        wanted = m.APPLICABLE_TYPE.get(program_type, program_type).lower()
+        """The instance's channel names applicable to ``program_type`` (every page of
+        ``channels.json``, read once per ``MARKETO_LOOKUP_TTL``)."""
+        records = self._lookups.get(("channels",), lambda: list(self.client.pages("/channels.json")) or None)
         return [
             str(record.get("name"))
-            for record in self.client.pages("/channels.json")
-            if str(record.get("applicableProgramType", "")).lower() == wanted
+            for record in records or []
+            if m.channel_applies(record.get("applicableProgramType"), program_type)
         ]
 
     def resolve_channel(self, program_type: str, channel: str | None) -> tuple[str, list[str]]:
@@ -235,12 +249,18 @@ class MarketoPlatform(MarketingPlatform):
         )
 
     def find_email_template(self, name: str, *, status: str | None = "approved") -> EmailTemplate | None:
-        """The email template called ``name`` (approved version by default), or None."""
+        """The email template called ``name`` (approved version by default), or None.
+        Remembered for ``MARKETO_LOOKUP_TTL`` (forgotten when this adapter creates or
+        approves a template)."""
         params: dict[str, Any] = {"name": name}
         if status:
             params["status"] = status
-        record = _pick_by_name(self.client.find("/emailTemplate/byName.json", params).result, name)
-        return EmailTemplate.from_record(record) if record else None
+
+        def load() -> EmailTemplate | None:
+            record = _pick_by_name(self.client.find("/emailTemplate/byName.json", params).result, name)
+            return EmailTemplate.from_record(record) if record else None
+
+        return self._lookups.get(("email_template", name, status), load)
 
     def _email_template_id(self, name: str) -> int:
         template = self.find_email_template(name)
@@ -258,14 +278,20 @@ class MarketoPlatform(MarketingPlatform):
         return template.id
 
     def _landing_page_template_id(self, name: str) -> int:
-        found = self.client.find("/landingPageTemplate/byName.json", {"name": name})
-        record = _pick_by_name(found.result, name)
+        request_ids: list[str | None] = []
+
+        def load() -> dict[str, Any] | None:
+            found = self.client.find("/landingPageTemplate/byName.json", {"name": name})
+            request_ids.append(found.request_id)
+            return _pick_by_name(found.result, name)
+
+        record = self._lookups.get(("landing_page_template", name), load)
         if record is None:
             raise ContentRejected(
                 f"landing page template {name!r} not found",
                 platform=PLATFORM,
                 code="template",
-                request_id=found.request_id,
+                request_id=request_ids[-1] if request_ids else None,
                 problems=[Problem("landing_page.template", f"no landing page template named {name!r}")],
                 hint="create and approve it in Marketo Design Studio, or fix landing_page.template",
             )
@@ -282,11 +308,13 @@ class MarketoPlatform(MarketingPlatform):
         return _program_response(record, reused=True, request_id=found.request_id)
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
-        """The program called ``campaign.name``: reused when it exists, else created in
-        its folder with a channel valid for its type, costs and tags."""
+        """The program called ``campaign.name``: reused when it exists (with a warning
+        for what Marketo cannot change: channel, type), else created in its folder with
+        a channel valid for its type, costs and tags, then its dates where the type has
+        them (``programs.json`` takes none)."""
         existing = self.find_campaign(campaign.name)
         if existing is not None:
-            return existing
+            return _with_warnings(existing, _program_warnings(campaign, existing))
         folder_name = campaign.folder or self.marketo_settings.program_folder
         folder_id = self.resolve_folder(
             folder_name, setting="MARKETO_PROGRAM_FOLDER", field="campaign.folder"
@@ -302,15 +330,64 @@ class MarketoPlatform(MarketingPlatform):
         except ContentRejected as exc:
             # An earlier attempt whose answer was lost, or a concurrent activation, created it.
             existing = _existing_after_709(exc, lambda: self.find_campaign(campaign.name))
-            return existing.model_copy(
-                update={"warnings": [*warnings, _taken_warning("program", campaign.name)]}
+            return _with_warnings(
+                existing,
+                [*warnings, _taken_warning("program", campaign.name), *_program_warnings(campaign, existing)],
             )
         record = _required(created)
+        dates = m.program_update_form(campaign, {"start_date", "end_date"})
+        if dates and program_type in m.DATED_PROGRAM_TYPES:
+            updated = self.client.post_form(
+                f"/program/{_record_id(record)}.json",
+                self.transform("update_program", dates),
+                idempotent=True,
+            )
+            record = {**record, **(updated.first or {})}
+        warnings += _dates_warning(campaign, program_type)
         return _program_response(record, reused=False, request_id=created.request_id, warnings=warnings)
 
-    def _write_tokens(self, program_id: int, content: Content, assets: AssetsResponse | None) -> list[str]:
+    def campaign_changes(self, spec: CampaignSpec, existing: CampaignResponse) -> Changes | None:
+        """What differs between ``spec`` and the program: ``description``, ``costs``,
+        ``tags.<type>``, ``start_date`` / ``end_date`` (Email and Event programs). The
+        channel and type cannot change (``create_campaign`` warns instead). Read-only: the
+        program record found by name carries all of it."""
+        current = m.current_program_state(existing.metadata.get("record") or {})
+        return diff(m.program_state(spec, existing.metadata.get("program_type")), current)
+
+    def update_campaign(
+        self, spec: CampaignSpec, existing: CampaignResponse, changes: Changes
+    ) -> CampaignResponse:
+        """``POST program/{id}.json`` with the changed fields (costs replace the
+        program's, ``costsDestructiveUpdate``)."""
+        program_id = int(existing.metadata["id"])
+        form = m.program_update_form(spec, set(changes))
+        envelope = self.client.post_form(
+            f"/program/{program_id}.json", self.transform("update_program", form), idempotent=True
+        )
+        record = {**(existing.metadata.get("record") or {}), **(envelope.first or {})}
+        return _program_response(
+            record, reused=True, request_id=envelope.request_id, warnings=list(existing.warnings)
+        )
+
+    def _program_tokens(self, program_id: int) -> dict[str, Any]:
+        """The program's ``my.`` tokens, ``name -> value``."""
+        found = self.client.find(f"/folder/{program_id}/tokens.json", {"folderType": "Program"})
+        return {
+            str(token.get("name")): token.get("value")
+            for record in found.result
+            for token in record.get("tokens") or []
+            if isinstance(token, dict)
+        }
+
+    def _write_tokens(
+        self, program_id: int, content: Content, assets: AssetsResponse | None, only: set[str] | None = None
+    ) -> list[str]:
+        """Write the content's program tokens (only those whose change name is in
+        ``only``, when given); returns every token reference."""
         tokens = m.tokens_for(content, _featured_url(assets))
         for token in tokens:
+            if only is not None and m.token_changes_name(token["name"]) not in only:
+                continue
             self.client.post_form(
                 f"/folder/{program_id}/tokens.json",
                 self.transform("create_token", m.token_form(token)),
@@ -327,7 +404,91 @@ class MarketoPlatform(MarketingPlatform):
         assets: AssetsResponse | None = None,
     ) -> PublishResponse:
         """Write the program tokens, then create, fill and approve the email or landing
-        page in the program (created here when ``campaign`` is None)."""
+        page in the program (created here when ``campaign`` is None). An email or page
+        of that name already there (709) is brought up to date instead."""
+        self._refuse_problems(content)
+        if campaign is None:
+            campaign = self.create_campaign(self.marketo_mapper.campaign_spec(content))
+        program_id = int(campaign.metadata["id"])
+        tokens = self._write_tokens(program_id, content, assets)
+        kind = m.asset_kind(content)
+        if kind is not None:
+            response = self._publish_asset(kind, content, program_id)
+        else:
+            response = _program_content(campaign, content)
+        return _finished(response, content, program_id, tokens)
+
+    def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
+        """The email / landing page named after ``content`` in its program (an approved
+        version first), or None. For content that is the program itself (an event), the
+        program once this content wrote its tokens (``{{my.Content Id}}``). Never ``sent``: this
+        adapter never sends an email (a smart campaign in Marketo does)."""
+        if campaign is None or "id" not in campaign.metadata:
+            return None
+        program_id = int(campaign.metadata["id"])
+        kind = m.asset_kind(content)
+        if kind is None:
+            tokens = self._program_tokens(program_id)
+            if m.MY_TITLE not in tokens or tokens.get(m.MY_ID, content.id) != content.id:
+                return None  # nothing written yet, or by another content sharing the program
+            response = _program_content(campaign, content)
+            return response.model_copy(
+                update={"metadata": {**response.metadata, "program_id": program_id, "current_tokens": tokens}}
+            )
+        record = self._find_asset(kind, kind.name(content), program_id)
+        if record is None:
+            return None
+        return _asset_response(kind, record, content, program_id, reused=True)
+
+    def content_changes(
+        self,
+        content: Content,
+        existing: PublishResponse,
+        *,
+        campaign: CampaignResponse | None = None,
+        assets: AssetsResponse | None = None,
+    ) -> Changes | None:
+        """What differs between what :meth:`publish_content` would write and what
+        Marketo holds: program tokens (``title``, ``summary``, ``url``, ``image``,
+        ``marketo.tokens.<name>``), the email's ``subject`` / ``from_name`` /
+        ``from_email`` / ``reply_to`` / ``summary`` or the page's ``landing_page.title`` /
+        ``summary``, the ``body`` of its section (the approved version when there is one)
+        and ``status`` when it was never approved. Read-only."""
+        program_id = _program_id(existing, campaign)
+        kind = m.asset_kind(content)
+        current_tokens = existing.metadata.get("current_tokens")
+        if kind is not None or not isinstance(current_tokens, dict):
+            current_tokens = self._program_tokens(program_id)
+        changes = _token_changes(content, assets, current_tokens)
+        if kind is not None:
+            changes.update(self._asset_changes(kind, content, existing))
+        return changes
+
+    def update_content(
+        self,
+        content: Content,
+        existing: PublishResponse,
+        changes: Changes,
+        *,
+        campaign: CampaignResponse | None = None,
+        assets: AssetsResponse | None = None,
+    ) -> PublishResponse:
+        """Write what changed in place (program tokens; email header fields with
+        ``email/{id}/content.json`` and its description with ``email/{id}.json``; the
+        page's title / description with ``landingPage/{id}.json``; the body section),
+        then approve the draft so the edit goes live."""
+        self._refuse_problems(content)
+        program_id = _program_id(existing, campaign)
+        names = set(changes)
+        tokens = self._write_tokens(program_id, content, assets, only=names)
+        kind = m.asset_kind(content)
+        if kind is None:
+            response = existing.model_copy(update={"status": "ready"})
+        else:
+            response = self._update_asset(kind, content, existing, names)
+        return _finished(response, content, program_id, tokens)
+
+    def _refuse_problems(self, content: Content) -> None:
         problems = self.mapper.problems(content)
         if problems:
             raise ContentRejected(
@@ -336,102 +497,161 @@ class MarketoPlatform(MarketingPlatform):
                 problems=problems,
                 hint="fix the content; nothing was sent",
             )
-        if campaign is None:
-            campaign = self.create_campaign(self.marketo_mapper.campaign_spec(content))
-        program_id = int(campaign.metadata["id"])
-        tokens = self._write_tokens(program_id, content, assets)
-        warnings: list[str] = []
-        if content.schedule_at is not None:
-            warnings.append("schedule_at is not applied by the Marketo adapter; schedule the send in Marketo")
-        kind = m.asset_kind(content)
-        if kind is not None:
-            response = self._publish_asset(kind, content, program_id)
-        else:
-            response = PublishResponse(
-                platform=PLATFORM,
-                external_id=campaign.external_id,
-                url=campaign.url,
-                status="ready",
-                content_id=content.id,
-                metadata={"id": program_id, "type": "program"},
-            )
-        metadata = {**response.metadata, "program_id": program_id, "tokens": tokens}
-        return response.model_copy(update={"metadata": metadata, "warnings": response.warnings + warnings})
-
-    def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
-        """The approved email / landing page already made for ``content`` in the program."""
-        if campaign is None or "id" not in campaign.metadata:
-            return None
-        program_id = int(campaign.metadata["id"])
-        kind = m.asset_kind(content)
-        if kind is None:
-            return None
-        record = self._find_asset(kind, kind.name(content), program_id)
-        if record is None or (self.marketo_settings.approve and record.get("status") != "approved"):
-            return None
-        return _content_response(kind.ref, record, content, reused=True)
 
     def _find_asset(self, kind: m.AssetKind, name: str, program_id: int) -> dict[str, Any] | None:
-        """The email / landing page called ``name`` in the program, or None."""
-        found = self.client.find(f"/{kind.ref}/byName.json", kind.search_params(name, program_id))
-        for record in found.result:
-            if record.get("name") == name and (kind.search_in_folder or _in_folder(record, program_id)):
-                return record
-        return None
+        """The email / landing page called ``name`` in the program ``program_id`` (its
+        approved version first), or None. Never one of that name in another program or
+        folder: emails are searched in the program, landing pages (``byName`` takes no
+        folder) are paged through and filtered by it."""
+        records: Iterable[dict[str, Any]]
+        if kind.search_in_folder:
+            records = self.client.find(
+                f"/{kind.ref}/byName.json", kind.search_params(name, program_id)
+            ).result
+        else:
+            records = self.client.pages(
+                f"/{kind.ref}/byName.json", kind.search_params(name, program_id), find=True
+            )
+        ours = [r for r in records if r.get("name") == name and _in_folder(r, program_id)]
+        return next((r for r in ours if r.get("status") == "approved"), ours[0] if ours else None)
+
+    def _asset_form(
+        self, kind: m.AssetKind, content: Content, program_id: Any, template_id: Any
+    ) -> dict[str, Any]:
+        if kind is m.EMAIL:
+            who = m.resolve_sender(content.email, self.marketo_settings)
+            return m.email_form(content, program_id=program_id, template_id=template_id, sender=who)
+        return kind.form(content, program_id=program_id, template_id=template_id)
 
     def _publish_asset(self, kind: m.AssetKind, content: Content, program_id: int) -> PublishResponse:
-        """The email / landing page ``content`` makes: found by name in the program, else
-        created from its template; then its body written into its section and approved."""
+        """Create the email / landing page ``content`` makes from its template, write its
+        body into its section and approve it. A 709 "name in use" (an earlier attempt
+        whose answer was lost, or a concurrent activation) finds that one and brings it
+        up to date instead."""
         spec = kind.spec(content)
         assert spec is not None
         assert spec.template is not None
         template_of = self._email_template_id if kind is m.EMAIL else self._landing_page_template_id
         template_id = template_of(spec.template)
         name = kind.name(content)
-        warnings: list[str] = []
-        record = self._find_asset(kind, name, program_id)
-        if record is None:
+        try:
+            form = self._asset_form(kind, content, program_id, template_id)
+            record = _required(
+                self.client.post_form(f"/{kind.ref}s.json", self.transform(f"create_{kind.key}", form))
+            )
+        except ContentRejected as exc:
+            record = _existing_after_709(exc, lambda: self._find_asset(kind, name, program_id))
+            found = _asset_response(kind, record, content, program_id, reused=True)
+            changes = self._asset_changes(kind, content, found)
+            response = self._update_asset(kind, content, found, set(changes)) if changes else found
+            return response.model_copy(
+                update={"warnings": [*response.warnings, _taken_warning(kind.label, name)]}
+            )
+        response = self._update_asset(
+            kind,
+            content,
+            _asset_response(kind, record, content, program_id, reused=False),
+            {"body", "status"},
+        )
+        return response.model_copy(update={"metadata": {**response.metadata, "template_id": template_id}})
+
+    def _asset_changes(self, kind: m.AssetKind, content: Content, existing: PublishResponse) -> Changes:
+        """How the email / landing page ``existing`` differs from ``content``."""
+        current = existing.metadata.get("current") or {}
+        if kind is m.EMAIL:
+            who = m.resolve_sender(content.email, self.marketo_settings)
+            desired = {**m.email_headers(content, who), "summary": content.summary}
+        else:
+            desired = m.landing_page_meta(content)
+        changes = diff({k: v for k, v in desired.items() if v is not None}, current)
+        vendor_status = existing.metadata.get("vendor_status")
+        asset_id = int(existing.metadata["id"])
+        params = {"status": "approved"} if vendor_status == "approved" else {}
+        sections = self.client.get(f"/{kind.ref}/{asset_id}/content.json", params).result
+        section_id, _ = kind.pick_section(sections, content.options_for("marketo").get("section"))
+        section = next((s for s in sections if _section_id(s) == section_id), {})
+        body = m.section_value(section)
+        if (body or "").strip() != (content.body or "").strip():
+            changes["body"] = {"from": body, "to": content.body}
+        if self.marketo_settings.approve and vendor_status != "approved":
+            changes["status"] = {"from": vendor_status, "to": "approved"}
+        return changes
+
+    def _update_asset(
+        self, kind: m.AssetKind, content: Content, existing: PublishResponse, names: set[str]
+    ) -> PublishResponse:
+        """Write the ``names`` fields of the email / landing page ``existing`` and approve
+        its draft."""
+        asset_id = int(existing.metadata["id"])
+        drafted = False  # content written: there is a draft to approve
+        metadata_only = False  # only metadata written: Marketo may keep no draft for it
+        if kind is m.EMAIL:
+            if "summary" in names and content.summary:
+                self.client.post_form(
+                    f"/email/{asset_id}.json",
+                    self.transform("update_email", {"description": content.summary}),
+                    idempotent=True,
+                )
+            who = m.resolve_sender(content.email, self.marketo_settings)
+            headers = {k: v for k, v in m.email_headers(content, who).items() if k in names}
+            if headers:
+                self.client.post_form(
+                    f"/email/{asset_id}/content.json",
+                    self.transform("update_email_headers", m.email_header_form(headers)),
+                    idempotent=True,
+                )
+                drafted = True
+        else:
+            form = m.landing_page_update_form(content, names)
+            if form:
+                self.client.post_form(
+                    f"/landingPage/{asset_id}.json",
+                    self.transform("update_landing_page", form),
+                    idempotent=True,
+                )
+                metadata_only = True
+        section_id: str | None = None
+        if "body" in names:
+            sections = self.client.get(f"/{kind.ref}/{asset_id}/content.json").result
+            section_id, section_type = kind.pick_section(
+                sections, content.options_for("marketo").get("section")
+            )
+            self.client.post_form(
+                f"/{kind.ref}/{asset_id}/content/{section_id}.json",
+                self.transform(f"update_{kind.key}_content", m.section_form(content, section_type)),
+                idempotent=True,
+            )
+            drafted = True
+        status = str(existing.metadata.get("vendor_status") or "draft")
+        record: dict[str, Any] = {"id": asset_id, "name": existing.metadata.get("name"), "url": existing.url}
+        if self.marketo_settings.approve and (drafted or metadata_only or "status" in names):
             try:
-                form = kind.form(content, program_id=program_id, template_id=template_id)
-                record = _required(
-                    self.client.post_form(f"/{kind.ref}s.json", self.transform(f"create_{kind.key}", form))
+                approved = self.client.post_form(
+                    f"/{kind.ref}/{asset_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
                 )
             except ContentRejected as exc:
-                # An earlier attempt whose answer was lost, or a concurrent activation, created it.
-                record = _existing_after_709(exc, lambda: self._find_asset(kind, name, program_id))
-                warnings = [_taken_warning(kind.label, name)]
-        if record.get("status") == "approved":
-            response = _content_response(kind.ref, record, content, reused=True)
-            return response.model_copy(update={"warnings": warnings})
-        asset_id = _record_id(record)
-        sections = self.client.get(f"/{kind.ref}/{asset_id}/content.json").result
-        section_id, section_type = kind.pick_section(sections, content.options_for("marketo").get("section"))
-        self.client.post_form(
-            f"/{kind.ref}/{asset_id}/content/{section_id}.json",
-            self.transform(f"update_{kind.key}_content", m.section_form(content, section_type)),
-            idempotent=True,
+                # Metadata alone may leave no draft (709): it is live already.
+                if not (exc.code == "709" and metadata_only and not drafted and "status" not in names):
+                    raise
+            else:
+                if kind.merge_approved:
+                    record = {**record, **(approved.first or {})}
+                status = "approved"
+        elif drafted:
+            status = "draft"
+        response = _content_response(
+            kind.ref, {**record, "status": status}, content, reused=bool(existing.metadata.get("reused"))
         )
-        status = "draft"
-        if self.marketo_settings.approve:
-            approved = self.client.post_form(
-                f"/{kind.ref}/{asset_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
-            )
-            if kind.merge_approved:
-                record = {**record, **(approved.first or {})}
-            status = "approved"
-        response = _content_response(kind.ref, {**record, "status": status}, content, reused=bool(warnings))
-        return response.model_copy(
-            update={
-                "metadata": {**response.metadata, "template_id": template_id, "section": section_id},
-                "warnings": warnings,
-            }
-        )
+        metadata = {**response.metadata, "program_id": existing.metadata.get("program_id")}
+        if section_id is not None:
+            metadata["section"] = section_id
+        return response.model_copy(update={"metadata": metadata, "warnings": list(existing.warnings)})
 
     # ------------------------------------------------------------------ files
     def upload_assets(self, assets: Sequence[Asset]) -> AssetsResponse:
-        """Upload each asset as a Design Studio file in ``MARKETO_FILES_FOLDER``. With
-        ``MARKETO_INSERT_ONLY`` (default) an existing file of the same name is reused,
-        never overwritten."""
+        """Upload each asset as a Design Studio file in ``MARKETO_FILES_FOLDER``. A file
+        of the same name and size is reused without uploading; with ``MARKETO_INSERT_ONLY``
+        (default) a different file of the same name is reused (warning), never overwritten."""
         settings = self.marketo_settings
         results: list[AssetResult] = []
         warnings: list[str] = []
@@ -442,15 +662,26 @@ class MarketoPlatform(MarketingPlatform):
         for asset in assets:
             form = m.file_form(asset, folder_id=folder_id, insert_only=settings.insert_only)
             fields = self.transform("upload_file", form)
-            try:
-                envelope = self.client.post_multipart("/files.json", fields, _file_part(asset))
-                record = _required(envelope)
-                request_id = envelope.request_id
-            except ContentRejected as exc:
-                if not settings.insert_only:
-                    raise
-                record = _existing_after_709(exc, partial(self._find_file, fields["name"]))
-                warnings.append(f"file {fields['name']!r} exists already; reused it (MARKETO_INSERT_ONLY)")
+            name = str(fields["name"])
+            record = self._find_file(name)
+            if record is not None and not _same_file(record, asset):
+                if settings.insert_only:
+                    warnings.append(
+                        f"file {name!r} exists already with other content; reused it, not overwritten "
+                        "(MARKETO_INSERT_ONLY)"
+                    )
+                else:
+                    record = None  # overwrite it
+            if record is None:
+                try:
+                    envelope = self.client.post_multipart("/files.json", fields, _file_part(asset))
+                    record = _required(envelope)
+                    request_id = envelope.request_id
+                except ContentRejected as exc:
+                    if not settings.insert_only:
+                        raise
+                    record = _existing_after_709(exc, partial(self._find_file, name))
+                    warnings.append(f"file {name!r} exists already; reused it (MARKETO_INSERT_ONLY)")
             results.append(
                 AssetResult(
                     name=asset.filename,
@@ -517,6 +748,8 @@ class MarketoPlatform(MarketingPlatform):
             template = _existing_after_709(exc, lambda: self.find_email_template(name, status=None))
             log.warning("%s", _taken_warning("email template", name))
             return replace(template, reused=True)
+        finally:
+            self._lookups.forget("email_template")
         return EmailTemplate.from_record(_required(envelope))
 
     def approve_email_template(self, ref: str | int) -> EmailTemplate:
@@ -533,9 +766,12 @@ class MarketoPlatform(MarketingPlatform):
                     hint="check the name with `mplat marketo templates list`",
                 )
             template_id = found.id
-        envelope = self.client.post_form(
-            f"/emailTemplate/{template_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
-        )
+        try:
+            envelope = self.client.post_form(
+                f"/emailTemplate/{template_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
+            )
+        finally:
+            self._lookups.forget("email_template")
         record = envelope.first or {"id": template_id}
         return EmailTemplate.from_record(
             {**record, "id": record.get("id", template_id), "status": "approved"}
@@ -685,8 +921,133 @@ def _program_response(
             "folder": record.get("folder"),
             "costs": record.get("costs"),
             "tags": record.get("tags"),
+            # what campaign_changes compares (the program as Marketo answered it)
+            "record": {
+                key: record.get(key)
+                for key in ("id", "name", "description", "costs", "tags", "startDate", "endDate", "url")
+            },
         },
     )
+
+
+def _with_warnings(response: CampaignResponse, warnings: list[str]) -> CampaignResponse:
+    if not warnings:
+        return response
+    return response.model_copy(update={"warnings": [*response.warnings, *warnings]})
+
+
+def _program_warnings(spec: CampaignSpec, existing: CampaignResponse) -> list[str]:
+    """What ``spec`` asks of an existing program that Marketo cannot change."""
+    warnings: list[str] = []
+    channel = existing.metadata.get("channel")
+    if spec.channel and channel and spec.channel != channel:
+        warnings.append(
+            f"program {spec.name!r} has channel {channel!r}; Marketo cannot change a program's channel, "
+            f"so campaign.channel {spec.channel!r} was not applied (make a new program to change it)"
+        )
+    program_type = existing.metadata.get("program_type")
+    if spec.program_type and program_type and spec.program_type != program_type:
+        warnings.append(
+            f"program {spec.name!r} is a {program_type} program; Marketo cannot change a program's "
+            f"type, so {spec.program_type!r} was not applied"
+        )
+    return warnings + _dates_warning(spec, program_type)
+
+
+def _dates_warning(spec: CampaignSpec, program_type: str | None) -> list[str]:
+    if (spec.start_date or spec.end_date) and program_type not in m.DATED_PROGRAM_TYPES:
+        return [
+            f"campaign start_date / end_date are not applied: Marketo keeps dates only on "
+            f"{', '.join(sorted(m.DATED_PROGRAM_TYPES))} programs, not {program_type}"
+        ]
+    return []
+
+
+def _program_content(campaign: CampaignResponse, content: Content) -> PublishResponse:
+    """The program as the object of content that makes no email or page (an event)."""
+    return PublishResponse(
+        platform=PLATFORM,
+        external_id=campaign.external_id,
+        url=campaign.url,
+        status="ready",
+        content_id=content.id,
+        metadata={"id": int(campaign.metadata["id"]), "type": "program"},
+    )
+
+
+def _asset_response(
+    kind: m.AssetKind, record: dict[str, Any], content: Content, program_id: int, *, reused: bool
+) -> PublishResponse:
+    """An email / landing page record found or created, with what content_changes compares."""
+    response = _content_response(kind.ref, record, content, reused=reused)
+    current = (
+        {**m.current_email_headers(record), "summary": record.get("description")}
+        if kind is m.EMAIL
+        else m.current_landing_page_meta(record)
+    )
+    return response.model_copy(
+        update={
+            "metadata": {
+                **response.metadata,
+                "program_id": program_id,
+                "vendor_status": record.get("status"),
+                "current": current,
+            }
+        }
+    )
+
+
+def _finished(
+    response: PublishResponse, content: Content, program_id: int, tokens: list[str]
+) -> PublishResponse:
+    """``response`` with the program id, the token references and the schedule warning."""
+    warnings = list(response.warnings)
+    if content.schedule_at is not None:
+        warnings.append("schedule_at is not applied by the Marketo adapter; schedule the send in Marketo")
+    metadata = {
+        key: value
+        for key, value in {**response.metadata, "program_id": program_id, "tokens": tokens}.items()
+        if key not in ("current", "current_tokens")
+    }
+    return response.model_copy(update={"metadata": metadata, "warnings": warnings})
+
+
+def _program_id(existing: PublishResponse, campaign: CampaignResponse | None) -> int:
+    program_id = existing.metadata.get("program_id")
+    if program_id is None and campaign is not None:
+        program_id = campaign.metadata.get("id")
+    if program_id is None:
+        raise NotFound(
+            f"{existing.external_id} names no program",
+            platform=PLATFORM,
+            code="program",
+            hint="activate the content again; its program is looked up by name",
+        )
+    return int(program_id)
+
+
+def _token_changes(content: Content, assets: AssetsResponse | None, current: dict[str, Any]) -> Changes:
+    """The program tokens to write, by change name (``title``, ``marketo.tokens.X``);
+    none when another content sharing the program wrote them last (it owns them)."""
+    owner = current.get(m.MY_ID)
+    if owner and owner != content.id:
+        return {}
+    desired = {t["name"]: t["value"] for t in m.tokens_for(content, _featured_url(assets))}
+    return {m.token_changes_name(name): change for name, change in diff(desired, current).items()}
+
+
+def _section_id(section: dict[str, Any]) -> str:
+    return str(section.get("htmlId", section.get("id")))
+
+
+def _same_file(record: dict[str, Any], asset: Asset) -> bool:
+    """True when the file Marketo holds has ``asset``'s size and type (the API gives no
+    checksum: name, size and type are what it can compare cheaply)."""
+    size = asset.size if asset.size is not None else asset.path.stat().st_size
+    if record.get("size") is not None and int(record["size"]) != size:
+        return False
+    mime = record.get("mimeType")
+    return not (mime and asset.mime_type and mime != asset.mime_type)
 
 
 def _content_response(

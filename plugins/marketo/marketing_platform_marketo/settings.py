@@ -3,6 +3,12 @@
 Required: ``MARKETO_BASE_URL`` (``https://<munchkin-id>.mktorest.com``),
 ``MARKETO_CLIENT_ID`` and ``MARKETO_CLIENT_SECRET`` (a LaunchPoint custom service).
 The secret is a ``SecretStr``: it prints as ``***`` and is registered for redaction.
+
+``MARKETO_FROM_NAME``, ``MARKETO_FROM_EMAIL`` and ``MARKETO_REPLY_EMAIL`` are the sender
+of an email whose content file does not name one (``email.from_name`` /
+``from_email`` / ``reply_to`` win); Adobe's spec requires all three on every new email.
+``MARKETO_LOOKUP_TTL`` is how long folders, channels and templates found by name are
+remembered by one adapter instance.
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ class MarketoSettings(PlatformSettings):
     insert_only: bool = True
     #: Approve emails and landing pages after writing their content.
     approve: bool = True
+    #: The sender of an email whose content does not name one.
+    from_name: str | None = None
+    from_email: str | None = None
+    reply_email: str | None = None
+    #: Seconds a folder, channel list or template found by name is remembered.
+    lookup_ttl: float = Field(default=300.0, ge=0)
 
     @field_validator("base_url")
     @classmethod
@@ -42,6 +54,18 @@ class MarketoSettings(PlatformSettings):
                     f"MARKETO_BASE_URL must be the instance root (https://<munchkin-id>.mktorest.com), "
                     f"without {suffix}"
                 )
+        return value
+
+    @field_validator("from_name", "from_email", "reply_email")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("from_email", "reply_email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and ("@" not in value or value.startswith("@") or value.endswith("@")):
+            raise ValueError(f"{value!r} is not an e-mail address (expected name@domain)")
         return value
 
     @field_validator("client_secret")
