@@ -54,7 +54,7 @@ from .errors import (
     RateLimitError,
 )
 from .ratelimit import RateBudget, Sleep
-from .redaction import redact
+from .redaction import mask_secret_fields, mask_secret_text, redact
 
 log = logging.getLogger("marketing_platform.http")
 
@@ -431,11 +431,15 @@ def _unresolvable(exc: BaseException) -> bool:
 
 
 def _shown(body: Any, limit: int = 2000) -> str:
-    """A body for the DEBUG log: JSON or text, secrets masked, at most ``limit`` chars."""
+    """A body for the DEBUG log: JSON or text with every credential masked (by key, and
+    every registered secret), at most ``limit`` characters."""
     if body is None or body == "":
         return "-"
-    text = body if isinstance(body, str) else jsonlib.dumps(body, default=str)
-    text = redact(text)
+    text = (
+        mask_secret_text(body)
+        if isinstance(body, str)
+        else jsonlib.dumps(mask_secret_fields(body), default=str)
+    )
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
 

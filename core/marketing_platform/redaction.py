@@ -9,7 +9,9 @@ vendor echoing a token back in an error body must not leak it either.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 from typing import Any
 
@@ -68,6 +70,51 @@ def redact_obj(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact_obj(v) for v in value]
     return value
+
+
+#: Keys whose values are credentials wherever they appear (a token answer, a form body).
+SECRET_KEY = re.compile(r"token|secret|passw|api[_-]?key|authori[sz]ation|credential|signature|cookie", re.I)
+_SECRET_PAIR = re.compile(
+    r"(?P<key>[\w.-]*(?:token|secret|passw|api[_-]?key|authori[sz]ation|credential|signature|cookie)[\w.-]*)"
+    r"(?P<sep>\s*[=:]\s*\"?)(?P<value>[^\s&\",}]+)",
+    re.I,
+)
+
+
+def mask_secret_fields(value: Any) -> Any:
+    """JSON-like ``value`` with the value of every credential-like key (``access_token``,
+    ``client_secret``, ``password``, ``Authorization``...) replaced by ``***``, and
+    registered secrets masked everywhere else. For bodies that carry secrets nobody
+    registered: a token a vendor just issued, a client secret in a form."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                MASK
+                if isinstance(k, str) and SECRET_KEY.search(k) and v not in (None, "")
+                else mask_secret_fields(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [mask_secret_fields(v) for v in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
+
+
+def _secret_key(key: object, value: object) -> bool:
+    return isinstance(key, str) and bool(SECRET_KEY.search(key)) and value not in (None, "")
+
+
+def mask_secret_text(text: str) -> str:
+    """A body as text with credentials masked: JSON by key (see
+    :func:`mask_secret_fields`), anything else by ``key=value`` / ``"key": "value"``
+    pairs whose key looks like a credential, and every registered secret."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return redact(_SECRET_PAIR.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text))
+    return json.dumps(mask_secret_fields(parsed))
 
 
 class RedactingFilter(logging.Filter):

@@ -105,5 +105,6 @@ def test_each_request_is_logged_with_status_and_time_and_bodies_only_at_debug(
     assert info[0].startswith("test POST /things -> 200 in ")
     assert info[0].endswith(" ms")
     assert '{"name": "x"}' in debug
-    assert '"id":1' in debug
+    assert '"id": 1' in debug
+    assert '"token": "***"' in debug
     assert "sk-very-secret-42" not in debug

@@ -16,6 +16,7 @@ from marketing_platform.testing import png_bytes
 from marketing_platform_hubspot.platform import HubSpotPlatform
 from marketing_platform_hubspot.settings import HubSpotSettings
 
+from . import vendor_schema
 from .fake_hubspot import FakeClock, FakeHubSpot
 
 TOKEN = "pat-na1-test-token"
@@ -23,6 +24,20 @@ LOOPBACK = "http://127.0.0.1:9"
 BLOG_ID = "1234567"
 
 AdapterFactory = Callable[..., HubSpotPlatform]
+
+
+@pytest.fixture(autouse=True)
+def hubspot_wire_contract(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every request the adapter sends to a fake in any test here must be one HubSpot's
+    own types accept (see :mod:`.vendor_schema`); checked when hubspot-api-client is
+    installed (``test_contract_schema`` says when it is not)."""
+    FakeHubSpot.created.clear()
+    yield
+    fakes, FakeHubSpot.created[:] = list(FakeHubSpot.created), []
+    if request.node.get_closest_marker("off_contract") or not vendor_schema.installed():
+        return
+    problems = vendor_schema.check_calls([call for fake in fakes for call in fake.calls])
+    assert not problems, "requests HubSpot's own types reject:\n" + vendor_schema.describe(problems)
 
 
 @pytest.fixture

@@ -4,7 +4,11 @@ Written from ``shared/vendors/hubspot.md`` (not from HubSpot's specs). It keeps 
 (campaigns, budget items, campaign assets, blog posts, tags, marketing emails, lists,
 files, OAuth tokens with expiry), logs every call for assertions, enforces a per-window
 request budget (answering with HubSpot's real 429 body and headers on excess), sends the
-``X-HubSpot-RateLimit-*`` headers, and has knobs to inject failures. Time comes from an
+``X-HubSpot-RateLimit-*`` headers, and has knobs to inject failures. Like HubSpot it
+edits a blog post through its draft (``PATCH …/draft``, then push-live / schedule),
+refuses to edit or publish again a marketing email that is scheduled or sent, sends a
+scheduled email when its time comes (``sends`` counts every send), and reads the
+campaign ``properties`` query as an exploded array. Time comes from an
 injectable clock (share :class:`FakeClock` with the adapter so nothing really waits).
 
 Run it in-process with ``httpx.WSGITransport(app=fake)`` or on a socket with
@@ -13,6 +17,7 @@ Run it in-process with ``httpx.WSGITransport(app=fake)`` or on a socket with
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -21,11 +26,11 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 from marketing_platform.testing.clock import FakeClock  # tests import it from here too
@@ -42,6 +47,8 @@ class Call:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
+    #: Every query parameter in order, repeated names included (``properties=a&properties=b``).
+    query_items: list[tuple[str, str]] = field(default_factory=list)
     json: Any = None
     form: dict[str, str] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -84,6 +91,9 @@ ASSET_TYPES = {"BLOG_POST", "MARKETING_EMAIL", "OBJECT_LIST", "LANDING_PAGE", "F
 class FakeHubSpot:
     """The fake. Configure it through the constructor and the public attributes."""
 
+    #: Every fake made since the last reset (the wire-contract check reads their calls).
+    created: ClassVar[list[FakeHubSpot]] = []
+
     def __init__(
         self,
         *,
@@ -97,12 +107,17 @@ class FakeHubSpot:
         refresh_tokens: Iterable[str] = ("rt-test-refresh",),
         token_lifetime: float = 1800.0,
     ) -> None:
+        FakeHubSpot.created.append(self)
         self.clock = clock or FakeClock()
         self.private_tokens = set(tokens)
         self.window_calls = window_calls
         self.window_seconds = window_seconds
         self.daily_calls = daily_calls
         self.blogs = set(blogs)
+        #: The path of each blog (its settings' ``slug``); a blog not listed is at ``blog``.
+        self.blog_paths: dict[str, str] = {}
+        #: Store a post's slug as HubSpot may: the blog's path + ``/`` + the slug sent.
+        self.slug_with_blog_path = False
         self.oauth_clients = oauth_clients or {"client-id-1": "client-secret-1"}
         self.refresh_tokens = set(refresh_tokens)
         self.token_lifetime = token_lifetime
@@ -120,6 +135,9 @@ class FakeHubSpot:
         self.emails: dict[str, Json] = {}
         self.lists: dict[str, Json] = {}
         self.files: dict[str, Json] = {}
+        self.post_drafts: dict[str, Json] = {}
+        #: ``(email id, time)`` for every marketing email that went out.
+        self.sends: list[tuple[str, float]] = []
         self.access_tokens: dict[str, float] = {}
         self.calls: list[Call] = []
         self.injections: list[Injection] = []
@@ -135,23 +153,34 @@ class FakeHubSpot:
             ("GET", re.compile(r"/marketing/v3/campaigns"), self._list_campaigns),
             ("POST", re.compile(r"/marketing/v3/campaigns"), self._create_campaign),
             ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)"), self._get_campaign),
+            ("PATCH", re.compile(r"/marketing/v3/campaigns/([^/]+)"), self._update_campaign),
             ("POST", re.compile(r"/marketing/v3/campaigns/([^/]+)/budget"), self._add_budget),
+            ("PUT", re.compile(r"/marketing/v3/campaigns/([^/]+)/budget/([^/]+)"), self._update_budget),
+            ("DELETE", re.compile(r"/marketing/v3/campaigns/([^/]+)/budget/([^/]+)"), self._delete_budget),
             ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)/budget/totals"), self._budget_totals),
             ("GET", re.compile(r"/marketing/v3/campaigns/([^/]+)/assets/([A-Z_]+)"), self._list_assets),
             ("PUT", re.compile(r"/marketing/v3/campaigns/([^/]+)/assets/([A-Z_]+)/([^/]+)"), self._attach),
+            ("GET", re.compile(r"/cms/v3/blog-settings/settings/([^/]+)"), self._blog_settings),
             ("GET", re.compile(r"/cms/v3/blogs/tags"), self._list_tags),
             ("POST", re.compile(r"/cms/v3/blogs/tags"), self._create_tag),
             ("GET", re.compile(r"/cms/v3/blogs/posts"), self._list_posts),
             ("POST", re.compile(r"/cms/v3/blogs/posts"), self._create_post),
             ("POST", re.compile(r"/cms/v3/blogs/posts/schedule"), self._schedule_post),
             ("GET", re.compile(r"/cms/v3/blogs/posts/([^/]+)"), self._get_post),
+            ("PATCH", re.compile(r"/cms/v3/blogs/posts/([^/]+)"), self._update_post),
+            ("GET", re.compile(r"/cms/v3/blogs/posts/([^/]+)/draft"), self._get_post_draft),
+            ("PATCH", re.compile(r"/cms/v3/blogs/posts/([^/]+)/draft"), self._update_post_draft),
             ("POST", re.compile(r"/cms/v3/blogs/posts/([^/]+)/draft/push-live"), self._push_live),
             ("GET", re.compile(r"/marketing/v3/emails/?"), self._list_emails),
             ("POST", re.compile(r"/marketing/v3/emails"), self._create_email),
             ("GET", re.compile(r"/marketing/v3/emails/([^/]+)"), self._get_email),
+            ("PATCH", re.compile(r"/marketing/v3/emails/([^/]+)"), self._update_email),
             ("POST", re.compile(r"/marketing/v3/emails/([^/]+)/publish"), self._publish_email),
+            ("POST", re.compile(r"/marketing/v3/emails/([^/]+)/unpublish"), self._unpublish_email),
             ("GET", re.compile(r"/crm/v3/lists/object-type-id/([^/]+)/name/(.+)"), self._list_by_name),
+            ("GET", re.compile(r"/crm/v3/lists/?"), self._lists_by_id),
             ("POST", re.compile(r"/crm/v3/lists"), self._create_list),
+            ("GET", re.compile(r"/files/v3/files/search"), self._search_files),
             ("POST", re.compile(r"/files/v3/files"), self._upload),
         ]
 
@@ -224,6 +253,7 @@ class FakeHubSpot:
             method=environ["REQUEST_METHOD"],
             path=environ.get("PATH_INFO") or "/",
             query=dict(parse_qsl(environ.get("QUERY_STRING") or "")),
+            query_items=parse_qsl(environ.get("QUERY_STRING") or ""),
             headers=headers,
             at=self.clock(),
         )
@@ -257,6 +287,7 @@ class FakeHubSpot:
         if injected is not None:
             injected.headers = {**headers, **injected.headers}
             raise injected
+        self._tick()
         handler, args = self._route(call)
         if counted:
             self._authenticate(call)
@@ -380,8 +411,22 @@ class FakeHubSpot:
     def _next_id(self) -> str:
         return str(next(self._ids))
 
-    def _stamp(self) -> str:
-        return datetime.fromtimestamp(self.clock()).isoformat() + "Z"
+    def _stamp(self, at: float | None = None) -> str:
+        moment = datetime.fromtimestamp(self.clock() if at is None else at, UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    def _tick(self) -> None:
+        """What HubSpot does on its own as time passes: a scheduled email whose time
+        came is sent, a scheduled post goes live."""
+        now = self.clock()
+        for email in self.emails.values():
+            if email.get("state") == "SCHEDULED" and _epoch(email.get("publishDate")) <= now:
+                email["state"] = "PUBLISHED"
+                email["publishedAt"] = email["publishDate"]
+                self.sends.append((email["id"], now))
+        for post in self.posts.values():
+            if post.get("state") == "SCHEDULED" and _epoch(post.get("publishDate")) <= now:
+                post["state"] = "PUBLISHED"
 
     def _body(self, call: Call) -> Json:
         if not isinstance(call.json, dict):
@@ -412,8 +457,10 @@ class FakeHubSpot:
             "token_type": "bearer",
         }
 
-    def _campaign_view(self, campaign: Json, properties: str | None) -> Json:
-        wanted = properties.split(",") if properties else ["hs_name"]
+    def _campaign_view(self, campaign: Json, call: Call) -> Json:
+        """``properties`` is an exploded array: each value is one property name (a
+        comma-joined value names one property that does not exist, as on HubSpot)."""
+        wanted = [value for key, value in call.query_items if key == "properties"] or ["hs_name"]
         return {**campaign, "properties": {k: v for k, v in campaign["properties"].items() if k in wanted}}
 
     def _list_campaigns(self, call: Call) -> tuple[int, Json]:
@@ -422,7 +469,7 @@ class FakeHubSpot:
         start = int(call.query.get("after", 0))
         limit = int(call.query.get("limit", 50))
         page = found[start : start + limit]
-        body: Json = {"results": [self._campaign_view(c, call.query.get("properties")) for c in page]}
+        body: Json = {"results": [self._campaign_view(c, call) for c in page]}
         if start + limit < len(found):
             body["paging"] = {"next": {"after": str(start + limit)}}
         return 200, body
@@ -447,16 +494,49 @@ class FakeHubSpot:
         return self.campaigns[guid]
 
     def _get_campaign(self, call: Call, guid: str) -> tuple[int, Json]:
-        return 200, self._campaign_view(self._campaign(guid), call.query.get("properties"))
+        return 200, self._campaign_view(self._campaign(guid), call)
 
-    def _add_budget(self, call: Call, guid: str) -> tuple[int, Json]:
-        self._campaign(guid)
+    def _update_campaign(self, call: Call, guid: str) -> tuple[int, Json]:
+        """A partial update; an empty string clears a property."""
+        campaign = self._campaign(guid)
+        properties = self._body(call).get("properties")
+        if not isinstance(properties, dict):
+            raise self._invalid("properties", "properties (an object) is required")
+        for key, value in properties.items():
+            if value == "":
+                campaign["properties"].pop(key, None)
+            else:
+                campaign["properties"][key] = value
+        campaign["updatedAt"] = self._stamp()
+        return 200, campaign
+
+    def _budget_item(self, call: Call) -> Json:
         item = self._body(call)
         if not isinstance(item.get("amount"), int | float) or not item.get("name"):
             raise self._invalid("amount", "amount (a number) and name are required")
-        stored = {"id": self._next_id(), **item}
+        return item
+
+    def _add_budget(self, call: Call, guid: str) -> tuple[int, Json]:
+        self._campaign(guid)
+        stored = {"id": self._next_id(), **self._budget_item(call)}
         self.budget.setdefault(guid, []).append(stored)
         return 201, stored
+
+    def _budget_index(self, guid: str, budget_id: str) -> int:
+        self._campaign(guid)
+        for index, item in enumerate(self.budget.get(guid, [])):
+            if item["id"] == budget_id:
+                return index
+        raise self._not_found(f"budget item {budget_id}")
+
+    def _update_budget(self, call: Call, guid: str, budget_id: str) -> tuple[int, Json]:
+        index = self._budget_index(guid, budget_id)
+        self.budget[guid][index] = {"id": budget_id, **self._budget_item(call)}
+        return 200, self.budget[guid][index]
+
+    def _delete_budget(self, call: Call, guid: str, budget_id: str) -> tuple[int, None]:
+        del self.budget[guid][self._budget_index(guid, budget_id)]
+        return 204, None
 
     def _budget_totals(self, call: Call, guid: str) -> tuple[int, Json]:
         self._campaign(guid)
@@ -483,10 +563,16 @@ class FakeHubSpot:
         self._associate(guid, asset_type, asset_id)
         return 204, None
 
+    def _blog_settings(self, call: Call, blog_id: str) -> tuple[int, Json]:
+        if blog_id not in self.blogs:
+            raise self._not_found(f"blog {blog_id}")
+        path = self.blog_paths.get(blog_id, "blog")
+        return 200, {"id": blog_id, "slug": path, "absoluteUrl": f"https://blog.example.com/{path}"}
+
     def _list_tags(self, call: Call) -> tuple[int, Json]:
-        name = call.query.get("name")
-        results = [t for t in self.tags.values() if name is None or t["name"] == name]
-        return 200, {"total": len(results), "results": results}
+        """Filters as HubSpot documents them for tags (``name`` / ``name__eq``, ...)."""
+        results = [t for t in self.tags.values() if _matches(t, call.query)]
+        return 200, _page(results, call.query, default_limit=20)
 
     def _create_tag(self, call: Call) -> tuple[int, Json]:
         name = self._body(call).get("name")
@@ -498,9 +584,19 @@ class FakeHubSpot:
 
     def _list_posts(self, call: Call) -> tuple[int, Json]:
         """Filters as HubSpot's CMS API takes them: ``prop=value`` / ``prop__eq=value``
-        (equal), ``prop__contains=value``; paged with ``limit`` and ``after``."""
+        (equal), ``prop__contains`` / ``prop__icontains``, ``prop__in`` (comma-separated);
+        paged with ``limit`` and ``after``."""
         results = [p for p in self.posts.values() if _matches(p, call.query)]
         return 200, _page(results, call.query, default_limit=20)
+
+    def _check_post_fields(self, body: Json) -> None:
+        for tag in body.get("tagIds") or []:
+            if not isinstance(tag, int) or isinstance(tag, bool):
+                raise self._invalid("tagIds", f"tagIds are int64; got {tag!r}")
+            if str(tag) not in self.tags:
+                raise self._invalid("tagIds", f"tag {tag} does not exist")
+        if body.get("campaign"):
+            self._campaign(str(body["campaign"]))
 
     def _create_post(self, call: Call) -> tuple[int, Json]:
         body = self._body(call)
@@ -508,12 +604,11 @@ class FakeHubSpot:
             raise self._invalid("name", "name is required")
         if str(body.get("contentGroupId")) not in self.blogs:
             raise self._invalid("contentGroupId", f"blog {body.get('contentGroupId')} does not exist")
-        for tag in body.get("tagIds") or []:
-            if str(tag) not in self.tags:
-                raise self._invalid("tagIds", f"tag {tag} does not exist")
-        if body.get("campaign"):
-            self._campaign(str(body["campaign"]))
+        self._check_post_fields(body)
         post = {**body, "id": self._next_id(), "state": "DRAFT", "created": self._stamp()}
+        if self.slug_with_blog_path and post.get("slug"):
+            path = self.blog_paths.get(str(body["contentGroupId"]), "blog")
+            post["slug"] = f"{path}/{post['slug']}" if path else post["slug"]
         post["url"] = f"https://blog.example.com/{post.get('slug') or post['id']}"
         self.posts[post["id"]] = post
         self._associate(body.get("campaign"), "BLOG_POST", post["id"])
@@ -527,8 +622,29 @@ class FakeHubSpot:
     def _get_post(self, call: Call, post_id: str) -> tuple[int, Json]:
         return 200, self._post(post_id)
 
+    def _update_post(self, call: Call, post_id: str) -> tuple[int, Json]:
+        """``PATCH …/posts/{id}``: a sparse update of the post itself."""
+        post = self._post(post_id)
+        body = self._body(call)
+        self._check_post_fields(body)
+        post.update(body)
+        return 200, post
+
+    def _get_post_draft(self, call: Call, post_id: str) -> tuple[int, Json]:
+        return 200, {**self._post(post_id), **self.post_drafts.get(post_id, {})}
+
+    def _update_post_draft(self, call: Call, post_id: str) -> tuple[int, Json]:
+        """``PATCH …/posts/{id}/draft``: the edit waits in the draft until push-live or
+        a schedule; the live post is unchanged until then."""
+        post = self._post(post_id)
+        body = self._body(call)
+        self._check_post_fields(body)
+        self.post_drafts.setdefault(post_id, {}).update(body)
+        return 200, {**post, **self.post_drafts[post_id]}
+
     def _push_live(self, call: Call, post_id: str) -> tuple[int, None]:
         post = self._post(post_id)
+        post.update(self.post_drafts.pop(post_id, {}))
         post["state"] = "PUBLISHED"
         post["publishDate"] = self._stamp()
         return 204, None
@@ -536,20 +652,17 @@ class FakeHubSpot:
     def _schedule_post(self, call: Call) -> tuple[int, None]:
         body = self._body(call)
         post = self._post(str(body.get("id")))
-        try:
-            when = datetime.fromisoformat(str(body.get("publishDate")))
-        except ValueError:
-            raise self._invalid("publishDate", "publishDate must be ISO 8601") from None
-        if when.timestamp() <= self.clock():
+        when = _epoch(body.get("publishDate"), invalid=None)
+        if when is None:
+            raise self._invalid("publishDate", "publishDate must be ISO 8601")
+        if when <= self.clock():
             raise self._invalid("publishDate", "publishDate must be in the future")
+        post.update(self.post_drafts.pop(post["id"], {}))
         post["state"] = "SCHEDULED"
         post["publishDate"] = body["publishDate"]
         return 204, None
 
-    def _create_email(self, call: Call) -> tuple[int, Json]:
-        body = self._body(call)
-        if not body.get("name"):
-            raise self._invalid("name", "name is required")
+    def _check_email_fields(self, body: Json) -> None:
         to = body.get("to") or {}
         if (to.get("contactLists") or {}).get("include"):
             raise self._invalid("to.contactLists", "contactLists is no longer supported; use contactIlsLists")
@@ -558,10 +671,28 @@ class FakeHubSpot:
                 raise self._invalid("to.contactIlsLists.include", f"list {list_id} does not exist")
         if body.get("campaign"):
             self._campaign(str(body["campaign"]))
+
+    def _create_email(self, call: Call) -> tuple[int, Json]:
+        body = self._body(call)
+        if not body.get("name"):
+            raise self._invalid("name", "name is required")
+        self._check_email_fields(body)
         email = {**body, "id": self._next_id(), "state": "DRAFT", "createdAt": self._stamp()}
         self.emails[email["id"]] = email
         self._associate(body.get("campaign"), "MARKETING_EMAIL", email["id"])
         return 201, email
+
+    def _update_email(self, call: Call, email_id: str) -> tuple[int, Json]:
+        """``PATCH …/emails/{id}``: only an email that is neither scheduled nor sent."""
+        email = self._email(email_id)
+        if email["state"] != "DRAFT":
+            raise self._invalid("state", f"a {email['state']} email cannot be edited; unpublish it first")
+        body = self._body(call)
+        self._check_email_fields(body)
+        email.update(body)
+        email["updatedAt"] = self._stamp()
+        self._associate(body.get("campaign"), "MARKETING_EMAIL", email_id)
+        return 200, email
 
     def _list_emails(self, call: Call) -> tuple[int, Json]:
         """All marketing emails (HubSpot has no name filter here), paged with ``limit`` and
@@ -579,24 +710,42 @@ class FakeHubSpot:
     def _get_email(self, call: Call, email_id: str) -> tuple[int, Json]:
         return 200, self._email(email_id)
 
+    def _tier_refused(self) -> Reply:
+        return Reply(
+            403,
+            {
+                "status": "error",
+                "message": "Publishing marketing emails through the API requires Marketing Hub "
+                "Enterprise or the transactional email add-on.",
+                "correlationId": str(uuid.uuid4()),
+                "category": "FORBIDDEN",
+            },
+        )
+
     def _publish_email(self, call: Call, email_id: str) -> tuple[int, None]:
+        """Sends now, or schedules for a future ``publishDate``; an email already
+        scheduled or sent is refused (it would go out twice)."""
         email = self._email(email_id)
         if not self.email_publish_allowed:
-            raise Reply(
-                403,
-                {
-                    "status": "error",
-                    "message": "Publishing marketing emails through the API requires Marketing Hub "
-                    "Enterprise or the transactional email add-on.",
-                    "correlationId": str(uuid.uuid4()),
-                    "category": "FORBIDDEN",
-                },
-            )
-        scheduled = (
-            email.get("publishDate")
-            and datetime.fromisoformat(email["publishDate"]).timestamp() > self.clock()
-        )
-        email["state"] = "SCHEDULED" if scheduled else "PUBLISHED"
+            raise self._tier_refused()
+        if email["state"] != "DRAFT":
+            raise self._invalid("state", f"the email is {email['state']} already")
+        if _epoch(email.get("publishDate"), invalid=0.0) > self.clock():
+            email["state"] = "SCHEDULED"
+            return 204, None
+        email["state"] = "PUBLISHED"
+        email["publishDate"] = email["publishedAt"] = self._stamp()
+        self.sends.append((email_id, self.clock()))
+        return 204, None
+
+    def _unpublish_email(self, call: Call, email_id: str) -> tuple[int, None]:
+        """Cancels a scheduled email (back to a draft); a sent one cannot be."""
+        email = self._email(email_id)
+        if not self.email_publish_allowed:
+            raise self._tier_refused()
+        if email["state"] == "PUBLISHED":
+            raise self._invalid("state", "the email was sent; it cannot be cancelled")
+        email["state"] = "DRAFT"
         return 204, None
 
     def _list_by_name(self, call: Call, object_type: str, name: str) -> tuple[int, Json]:
@@ -604,6 +753,10 @@ class FakeHubSpot:
             if item["name"] == name and item["objectTypeId"] == object_type:
                 return 200, {"list": item}
         raise self._not_found(f"List with name {name}")
+
+    def _lists_by_id(self, call: Call) -> tuple[int, Json]:
+        wanted = [value for key, value in call.query_items if key == "listIds"]
+        return 200, {"lists": [self.lists[i] for i in wanted if i in self.lists]}
 
     def _create_list(self, call: Call) -> tuple[int, Json]:
         body = self._body(call)
@@ -619,6 +772,22 @@ class FakeHubSpot:
         }
         self.lists[item["listId"]] = item
         return 200, {"list": item}
+
+    def _public_file(self, stored: Json) -> Json:
+        return {k: v for k, v in stored.items() if k not in {"upload", "form"}}
+
+    def _search_files(self, call: Call) -> tuple[int, Json]:
+        """``fileMd5``, ``name`` and ``path`` filters (exact), paged with ``limit``."""
+        results = [
+            self._public_file(f)
+            for f in self.files.values()
+            if all(
+                str(f.get(key)) == call.query[param]
+                for param, key in (("fileMd5", "fileMd5"), ("name", "name"), ("path", "path"))
+                if param in call.query
+            )
+        ]
+        return 200, _page(results, call.query, default_limit=10)
 
     def _upload(self, call: Call) -> tuple[int, Json]:
         upload = call.files.get("file")
@@ -637,15 +806,18 @@ class FakeHubSpot:
             for existing in self.files.values():
                 same_folder = existing["form"].get("folderPath") == call.form.get("folderPath")
                 if same_folder and existing["name"] == name and existing["upload"]["data"] == upload["data"]:
-                    return 200, {k: v for k, v in existing.items() if k not in {"upload", "form"}}
+                    return 200, self._public_file(existing)
         file_id = self._next_id()
-        url = f"https://files.example.com/hubfs{call.form.get('folderPath', '')}/{name}"
+        folder = call.form.get("folderPath", "").rstrip("/")
+        url = f"https://files.example.com/hubfs{folder}/{name}"
         stored = {
             "id": file_id,
             "name": name,
+            "path": f"{folder}/{name}",
             "url": url,
             "defaultHostingUrl": url,
             "size": len(upload["data"]),
+            "fileMd5": hashlib.md5(upload["data"], usedforsecurity=False).hexdigest(),
             "type": "IMG" if upload["content_type"].startswith("image/") else "OTHER",
             "access": options["access"],
         }
@@ -654,19 +826,37 @@ class FakeHubSpot:
 
 
 _FILTERABLE = ("name", "slug", "contentGroupId", "state")
+_OPERATORS = ("", "eq", "contains", "icontains", "in")
 
 
 def _matches(item: Json, query: dict[str, str]) -> bool:
+    """HubSpot's CMS filters ``property__operator=value`` on the filterable properties."""
     for key, wanted in query.items():
         prop, _, operator = key.partition("__")
         if prop not in _FILTERABLE:
             continue
+        if operator not in _OPERATORS:
+            raise Reply(
+                400, {"status": "error", "category": "VALIDATION_ERROR", "message": f"bad filter {key}"}
+            )
         value = str(item.get(prop) or "")
         if operator in ("", "eq") and value != wanted:
             return False
         if operator == "contains" and wanted not in value:
             return False
+        if operator == "icontains" and wanted.casefold() not in value.casefold():
+            return False
+        if operator == "in" and value not in wanted.split(","):
+            return False
     return True
+
+
+def _epoch(value: Any, *, invalid: float | None = float("inf")) -> Any:
+    """An ISO 8601 timestamp as epoch seconds (``invalid`` when it is not one)."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return invalid
 
 
 def _page(results: list[Json], query: dict[str, str], *, default_limit: int) -> Json:

@@ -34,7 +34,7 @@ def test_blog_post_published_now_with_tags_image_and_campaign(
     assert post["useFeaturedImage"] is True
     assert post["postSummary"] == post["metaDescription"] == "Everything new this spring"
     assert sorted(t["name"] for t in fake.tags.values()) == ["Launch", "Product News"]
-    assert sorted(post["tagIds"]) == sorted(fake.tags)
+    assert sorted(post["tagIds"]) == sorted(int(t) for t in fake.tags)  # int64, as HubSpot types them
     assert fake.campaign_assets[str(campaign.external_id)]["BLOG_POST"] == [result.external_id]
     assert len(fake.calls_to("PUT", r"/marketing/v3/campaigns/.*/assets/BLOG_POST/.*")) == 1
     assert len(fake.calls_to("POST", r"/cms/v3/blogs/posts/.*/draft/push-live")) == 1
@@ -50,7 +50,7 @@ def test_tags_are_reused_by_a_second_post(make_adapter: AdapterFactory, fake: Fa
     assert len(fake.calls_to("POST", "/cms/v3/blogs/tags")) == 2
     assert len(fake.tags) == 2
     launch = next(t["id"] for t in fake.tags.values() if t["name"] == "Launch")
-    assert fake.posts[str(result.external_id)]["tagIds"] == [launch]
+    assert fake.posts[str(result.external_id)]["tagIds"] == [int(launch)]
 
 
 def test_tag_lookups_are_cached_within_one_adapter(adapter: object, fake: FakeHubSpot) -> None:
@@ -121,10 +121,16 @@ def test_replay_finishes_a_draft_instead_of_creating_a_second_post(
     assert len(fake.posts) == 1
     found = adapter.find_content(content, campaign)
     assert found is not None
-    assert found.status == "published"
+    assert found.status == "draft"  # find_content only reads
+    changes = adapter.content_changes(content, found, campaign=campaign)
+    assert changes == {"status": {"from": "DRAFT", "to": "PUBLISHED"}}
+    finished = adapter.update_content(content, found, changes, campaign=campaign)
+    assert finished.status == "published"
     assert len(fake.posts) == 1
     assert next(iter(fake.posts.values()))["state"] == "PUBLISHED"
-    assert adapter.find_content(content, campaign) is not None
+    again = adapter.find_content(content, campaign)
+    assert again is not None
+    assert adapter.content_changes(content, again, campaign=campaign) == {}
 
 
 def test_unknown_blog_named_in_the_content_is_content_rejected(
@@ -146,3 +152,24 @@ def test_unknown_blog_from_settings_is_a_configuration_error(
     fake.inject("POST", "/cms/v3/blogs/posts", 404, {"category": "OBJECT_NOT_FOUND", "message": "no blog"})
     with pytest.raises(ConfigurationError, match="HUBSPOT_BLOG_ID"):
         make_adapter().publish_content(blog_post(campaign=None, topics=[]))
+
+
+def test_blog_settings_tags_and_lists_are_looked_up_once_per_adapter_for_a_while(
+    make_adapter: AdapterFactory, fake: FakeHubSpot, clock: FakeClock
+) -> None:
+    from .conftest import email
+
+    adapter = make_adapter()
+    for index in range(3):
+        content = blog_post(id=f"post-{index}", campaign=None, topics=["Launch"])
+        assert adapter.find_content(content, None) is None
+        adapter.publish_content(content)
+        mail = email(id=f"mail-{index}", campaign=None, hubspot={"publish_email": False})
+        adapter.publish_content(mail)
+    assert len(fake.calls_to("GET", r"/cms/v3/blog-settings/settings/.*")) == 1
+    assert len(fake.calls_to("GET", "/cms/v3/blogs/tags")) == 1
+    assert len(fake.calls_to("GET", r"/crm/v3/lists/object-type-id/.*")) == 1  # then created: remembered
+    assert len(fake.calls_to("POST", "/crm/v3/lists")) == 1
+    clock.advance(301)  # the look-ups are trusted for five minutes only
+    adapter.find_content(blog_post(id="post-9", campaign=None), None)
+    assert len(fake.calls_to("GET", r"/cms/v3/blog-settings/settings/.*")) == 2

@@ -111,9 +111,24 @@ def test_file_upload_body_shape(
 def test_upload_retried_on_429_reopens_the_file(
     make_adapter: AdapterFactory, fake: FakeHubSpot, hero: Asset
 ) -> None:
-    fake.inject_rate_limit(times=1, path="/files/v3/files")
+    fake.inject_rate_limit(times=1, path="/files/v3/files", method="POST")
     response = make_adapter().upload_assets([hero])
     calls = fake.calls_to("POST", "/files/v3/files")
     assert [c.status for c in calls] == [429, 201]
     assert calls[1].files["file"]["data"] == png_bytes()
     assert response.results[0].url
+
+
+def test_the_account_key_tells_portals_apart_without_holding_the_token(make_adapter: AdapterFactory) -> None:
+    """Uploads are remembered per account; only the token tells HubSpot portals apart."""
+    one = make_adapter(access_token="pat-na1-portal-one")
+    again = make_adapter(access_token="pat-na1-portal-one")
+    other = make_adapter(access_token="pat-na1-portal-two")
+    assert one.account_key() == again.account_key()
+    assert one.account_key() != other.account_key()
+    assert "portal-one" not in one.account_key()
+    oauth = make_adapter(client_id="client-id-1", client_secret="s", refresh_token="rt-a")
+    assert (
+        oauth.account_key()
+        != make_adapter(client_id="client-id-1", client_secret="s", refresh_token="rt-b").account_key()
+    )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from marketing_platform.errors import ContentRejected, PermissionDenied
+from marketing_platform.errors import ContentRejected, PermissionDenied, PlatformUnavailable
 
 from .conftest import AdapterFactory, email
 from .fake_hubspot import FakeClock, FakeHubSpot
@@ -33,7 +33,9 @@ def test_email_end_to_end_with_existing_and_created_lists(
     campaign = adapter.create_campaign(content.campaign)
     result = adapter.publish_content(content, campaign=campaign)
 
-    assert result.status == "published"
+    assert result.status == "sent"  # sendOnPublish: publishing sends it
+    assert result.sent_at is not None
+    assert result.recipients == ["Newsletter subscribers", "Spring leads"]
     created = next(i for i in fake.lists.values() if i["name"] == "Spring leads")
     assert created["processingType"] == "MANUAL"
     assert created["objectTypeId"] == "0-1"
@@ -56,6 +58,7 @@ def test_email_end_to_end_with_existing_and_created_lists(
     assert attached["MARKETING_EMAIL"] == [result.external_id]
     assert attached["OBJECT_LIST"] == [existing, created["listId"]]
     assert len(fake.calls_to("POST", r"/marketing/v3/emails/.*/publish")) == 1
+    assert [email_id for email_id, _ in fake.sends] == [result.external_id]
 
 
 def test_same_reply_to_is_not_sent_as_custom_reply_to(
@@ -120,12 +123,19 @@ def test_replay_finds_the_email_through_the_campaign(make_adapter: AdapterFactor
     assert content.campaign is not None
     campaign = adapter.create_campaign(content.campaign)
     fake.inject("POST", "/marketing/v3/emails/", 503, {"message": "down"}, times=5)
-    with pytest.raises(Exception, match="down"):
+    with pytest.raises(PlatformUnavailable, match="down"):  # created, then publish kept failing
         adapter.publish_content(content, campaign=campaign)
+    writes = len([c for c in fake.calls if c.method != "GET"])
     found = adapter.find_content(content, campaign)
     assert found is not None
-    assert found.status == "published"
+    assert found.status == "draft"  # looked up only: finding writes nothing
+    assert len([c for c in fake.calls if c.method != "GET"]) == writes
+    changes = adapter.content_changes(content, found, campaign=campaign)
+    assert set(changes or {}) == {"status"}
+    finished = adapter.update_content(content, found, changes or {}, campaign=campaign)
+    assert finished.status == "sent"
     assert len(fake.emails) == 1
+    assert len(fake.sends) == 1
 
 
 def test_unknown_template_is_content_rejected(make_adapter: AdapterFactory, fake: FakeHubSpot) -> None:

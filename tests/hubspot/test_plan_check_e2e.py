@@ -32,6 +32,7 @@ def test_plan_for_a_blog_post_shows_requests_without_secrets(
     operations = [s["operation"] for s in steps]
     assert operations == [
         "connection",
+        "find_file",
         "upload_file",
         "find_campaign",
         "create_campaign",
@@ -47,7 +48,7 @@ def test_plan_for_a_blog_post_shows_requests_without_secrets(
     assert post["method"] == "POST"
     assert post["path"] == "/cms/v3/blogs/posts"
     assert post["json"]["contentGroupId"] == "1234567"
-    assert post["json"]["tagIds"] == [
+    assert post["json"]["tagIds"] == [  # placeholders; the live run sends int64 ids
         "<resolved at run time: tag id of 'Product News'>",
         "<resolved at run time: tag id of 'Launch'>",
     ]
@@ -109,7 +110,7 @@ def test_mapper_rules(make_adapter: AdapterFactory, clock: FakeClock) -> None:
     fields = {
         p.field for p in adapter.mapper.problems(blog_post(schedule_at=past.isoformat(), hubspot={"x": 1}))
     }
-    assert fields == {"hubspot.blog_id", "schedule_at", "hubspot.x"}
+    assert fields == {"hubspot.blog_id", "hubspot.x"}  # a past schedule_at: the core's (new content only)
     no_subject = email(email={"from_email": "a@b.example"})
     assert {p.field for p in adapter.mapper.problems(no_subject)} == {"email.subject"}
     assert adapter.mapper.problems(email()) == []
@@ -143,12 +144,18 @@ def test_activation_end_to_end_over_a_real_socket(tmp_path: Path, clock: FakeClo
     assert result.campaign is not None
     assert again.campaign is not None
     assert again.campaign.reused
+    assert again.campaign.action == "unchanged"
     assert len(fake.campaigns) == 1
-    assert len(fake.posts) == 2
+    assert len(fake.posts) == 1  # the same content id: the post is edited, not copied
     assert len(fake.tags) == 2
+    assert len(fake.files) == 1
     assert result.publish is not None
     assert result.publish.status == "published"
-    assert fake.posts[str(result.publish.external_id)]["featuredImageAltText"] == "Rocket"
+    assert again.publish is not None
+    assert (again.publish.action, again.publish.changed) == ("updated", ["title"])
+    post = fake.posts[str(result.publish.external_id)]
+    assert post["featuredImageAltText"] == "Rocket"
+    assert post["name"] == post["htmlTitle"] == "Second"
 
 
 def test_transform_hook_changes_the_body(fake: FakeHubSpot, clock: FakeClock) -> None:

@@ -9,6 +9,7 @@ when other integrations share the account's budget.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import httpx
 
 from marketing_platform.http import PlatformHTTP, json_body
+from marketing_platform.mapping import placeholder
+from marketing_platform.models import Asset
 
 from .errors import error_from_response
 
@@ -26,7 +29,34 @@ TAGS = "/cms/v3/blogs/tags"
 EMAILS = "/marketing/v3/emails"
 LISTS = "/crm/v3/lists"
 FILES = "/files/v3/files"
-CAMPAIGN_PROPERTIES = "hs_name,hs_start_date,hs_end_date,hs_notes"
+FILE_SEARCH = "/files/v3/files/search"
+BLOG_SETTINGS = "/cms/v3/blog-settings/settings"
+#: Campaign properties read back; HubSpot declares ``properties`` as an exploded array
+#: (``properties=a&properties=b``): pass this list as the value, never a joined string.
+CAMPAIGN_PROPERTIES = ("hs_name", "hs_start_date", "hs_end_date", "hs_notes")
+
+
+def tag_query(name: str) -> dict[str, Any]:
+    """``GET /cms/v3/blogs/tags`` filtered to the tag called ``name``: HubSpot's documented
+    CMS filter form ``property__operator`` (blog tags: ``name`` supports ``eq``)."""
+    return {"name__eq": name, "limit": 100}
+
+
+def file_query(asset: Asset) -> dict[str, Any]:
+    """``GET /files/v3/files/search`` for files with ``asset``'s bytes (by MD5, a filter
+    the Files API declares); the caller matches the folder and name."""
+    try:
+        digest = hashlib.md5(asset.path.read_bytes(), usedforsecurity=False).hexdigest()
+    except OSError:
+        digest = placeholder(f"MD5 of {asset.filename}")
+    return {"fileMd5": digest, "limit": 100}
+
+
+def post_query(slug: str, blog_id: str) -> dict[str, Any]:
+    """``GET /cms/v3/blogs/posts`` narrowed to the posts of blog ``blog_id`` whose slug
+    holds ``slug`` (documented filters: ``slug`` supports ``icontains``, ``contentGroupId``
+    ``eq``). A narrowing only: the caller matches the slug exactly."""
+    return {"slug__icontains": slug, "contentGroupId__eq": blog_id, "limit": 100}
 
 
 @dataclass(frozen=True)
@@ -127,3 +157,11 @@ class HubSpotClient:
 
     def put(self, path: str, json: Any = None) -> Reply:
         return self.request("PUT", path, json=json)
+
+    def patch(self, path: str, json: Any = None) -> Reply:
+        """A sparse update: sending the same values twice leaves the same object, so it
+        is repeated after a gateway error like a PUT."""
+        return self.request("PATCH", path, json=json, idempotent=True)
+
+    def delete(self, path: str) -> Reply:
+        return self.request("DELETE", path)

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 OPTION_KEYS = {
     "blog_id": "the blog (contentGroupId) to post to; default HUBSPOT_BLOG_ID",
     "blog_author_id": "the blog author id (blogAuthorId)",
-    "slug": "the post's slug; default the content id (replay finds the post by it)",
-    "email_name": "the marketing email's internal name; default 'TITLE [CONTENT ID]' (replay finds "
-    "the email by it, so keep it unique)",
+    "slug": "the post's slug; default the content id (the post is found by it)",
+    "email_name": "the marketing email's internal name; default 'TITLE [CONTENT ID]' (the email is "
+    "found by it or by the [CONTENT ID] at its end, so keep it unique)",
     "body_widget": "the email template's rich-text widget that receives the body",
     "publish_email": "false to leave the marketing email as a draft",
 }
@@ -51,6 +51,13 @@ def iso(moment: datetime) -> str:
 
 def _number(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def tag_number(tag: str | int) -> int | str:
+    """A blog tag id as HubSpot's int64; a placeholder (``<resolved at run time ...>``)
+    is left as it is."""
+    text = str(tag)
+    return int(text) if text.isdigit() else text
 
 
 def featured_image(assets: AssetsResponse | None) -> AssetResult | None:
@@ -80,8 +87,9 @@ class HubSpotMapper(ContentMapper):
 
     # --------------------------------------------------------------- checks
     def problems(self, content: Content) -> list[Problem]:
-        """Core checks plus HubSpot's: a blog for posts, a subject for emails, no past
-        schedule, known ``hubspot:`` keys, at most one featured asset."""
+        """Core checks plus HubSpot's: a blog for posts, a subject for emails, known
+        ``hubspot:`` keys, at most one featured asset. (A ``schedule_at`` in the past is
+        refused by the core, only for content not created yet: re-running converges.)"""
         found = super().problems(content)
         if found:
             return found
@@ -121,8 +129,6 @@ class HubSpotMapper(ContentMapper):
             for i, name in enumerate(content.topics)
             if not name
         ]
-        if content.schedule_at is not None and content.schedule_at.timestamp() <= self.platform.clock():
-            found.append(Problem("schedule_at", "is in the past; HubSpot can only schedule for later"))
         if sum(1 for a in content.assets if a.role == "featured") > 1:
             found.append(Problem("assets", "only one asset can have role 'featured'"))
         return found
@@ -138,12 +144,26 @@ class HubSpotMapper(ContentMapper):
 
     def email_name(self, content: Content) -> str:
         """The marketing email's internal ``name``: ``hubspot.email_name``, else the title
-        with the content id, so two contents with the same title get different emails and
-        replay finds this content's email by name."""
+        followed by :meth:`email_marker`, so two contents with the same title get
+        different emails and a re-activation finds this content's email even after the
+        title was edited."""
         given = content.options_for("hubspot").get("email_name")
         if given:
             return str(given)
-        return f"{content.title} [{content.id}]" if content.id else str(content.title)
+        return f"{content.title} {self.email_marker(content)}" if content.id else str(content.title)
+
+    def email_marker(self, content: Content) -> str:
+        """``[CONTENT ID]``: the end of the name of every email made for ``content``."""
+        return f"[{content.id}]"
+
+    def is_email_of(self, content: Content, name: object) -> bool:
+        """True when an email called ``name`` is ``content``'s: exactly its
+        :meth:`email_name`, or any name ending in its ``[CONTENT ID]`` (the title may
+        have changed since). ``[launch]`` never matches ``[spring-launch]``."""
+        text = str(name or "")
+        return text == self.email_name(content) or (
+            bool(content.id) and text.endswith(self.email_marker(content))
+        )
 
     def publish_email(self, content: Content) -> bool:
         return bool(content.options_for("hubspot").get("publish_email", True))
@@ -152,13 +172,17 @@ class HubSpotMapper(ContentMapper):
     def campaign_payload(self, spec: CampaignSpec) -> dict[str, Any]:
         """``POST /marketing/v3/campaigns``."""
         properties: dict[str, Any] = {"hs_name": spec.name}
-        if spec.start_date:
-            properties["hs_start_date"] = spec.start_date.isoformat()
-        if spec.end_date:
-            properties["hs_end_date"] = spec.end_date.isoformat()
-        if spec.description:
-            properties["hs_notes"] = spec.description
+        properties.update({k: v for k, v in self.campaign_properties(spec).items() if v is not None})
         return {"properties": properties}
+
+    def campaign_properties(self, spec: CampaignSpec) -> dict[str, Any]:
+        """The campaign properties the content file sets besides the name (None: not
+        set, so an existing value is cleared on update)."""
+        return {
+            "hs_start_date": spec.start_date.isoformat() if spec.start_date else None,
+            "hs_end_date": spec.end_date.isoformat() if spec.end_date else None,
+            "hs_notes": spec.description or None,
+        }
 
     def budget_payloads(self, spec: CampaignSpec) -> list[dict[str, Any]]:
         """``POST /marketing/v3/campaigns/{guid}/budget``, one per cost, in order."""
@@ -179,11 +203,12 @@ class HubSpotMapper(ContentMapper):
         self,
         content: Content,
         *,
-        tag_ids: Sequence[str],
+        tag_ids: Sequence[str | int],
         campaign_id: str | None,
         image: AssetResult | None,
     ) -> dict[str, Any]:
-        """``POST /cms/v3/blogs/posts``: what we have of HubSpot's BlogPost fields."""
+        """``POST /cms/v3/blogs/posts``: what we have of HubSpot's BlogPost fields.
+        ``tagIds`` are integers (HubSpot types them int64); a plan's placeholders stay text."""
         options = content.options_for("hubspot")
         payload: dict[str, Any] = {
             "name": content.title,
@@ -192,7 +217,7 @@ class HubSpotMapper(ContentMapper):
             "postBody": content.body or "",
             "slug": self.slug(content),
             "language": content.language,
-            "tagIds": list(tag_ids),
+            "tagIds": [tag_number(tag) for tag in tag_ids],
         }
         if content.summary:
             payload["postSummary"] = content.summary

@@ -16,7 +16,18 @@ from marketing_platform.models import AssetResult, AssetsResponse, Content, Cont
 from marketing_platform.redaction import MASK
 
 from .auth import TOKEN_PATH
-from .client import CAMPAIGN_PROPERTIES, CAMPAIGNS, EMAILS, FILES, LISTS, POSTS, TAGS
+from .client import (
+    CAMPAIGN_PROPERTIES,
+    CAMPAIGNS,
+    EMAILS,
+    FILE_SEARCH,
+    FILES,
+    LISTS,
+    POSTS,
+    TAGS,
+    file_query,
+    tag_query,
+)
 from .errors import EMAIL_PUBLISH_TIER
 from .mapping import CONTACTS, featured_image
 
@@ -90,6 +101,7 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
                 role=asset.role,
             )
         )
+        steps.append(_step("find_file", "GET", FILE_SEARCH, params=file_query(asset)))
         steps.append(
             _step(
                 "upload_file",
@@ -97,6 +109,7 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
                 FILES,
                 form=platform.transform("upload_file", mapper.file_form(asset.filename)),
                 file={"filename": asset.filename, "content_type": asset.mime_type, "size": asset.size},
+                when="only when the folder holds no file of that name and bytes",
             )
         )
 
@@ -110,7 +123,7 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
             CAMPAIGNS,
             mapper.campaign_payload(spec),
             "only when no campaign of that name exists",
-            params={"name": spec.name, "limit": 100, "properties": CAMPAIGN_PROPERTIES},
+            params={"name": spec.name, "limit": 100, "properties": list(CAMPAIGN_PROPERTIES)},
         )
         steps += [
             _step(
@@ -118,7 +131,7 @@ def build_plan(platform: HubSpotPlatform, content: Content) -> list[dict[str, An
                 "POST",
                 f"{CAMPAIGNS}/{campaign_id}/budget",
                 json=platform.transform("create_campaign_budget", item),
-                when="only for a newly created campaign",
+                when="only for a newly created campaign (an existing one is updated to match)",
             )
             for item in mapper.budget_payloads(spec)
         ]
@@ -143,7 +156,7 @@ def _blog_steps(
             TAGS,
             {"name": topic},
             "only when the tag does not exist",
-            params={"name": topic},
+            params=tag_query(topic),
         )
         tag_ids.append(placeholder(f"tag id of {topic!r}"))
     image = featured_image(AssetsResponse(platform="hubspot", results=uploaded))
