@@ -48,7 +48,7 @@ from .errors import (
 )
 from .inline import local_images, local_path, rewrite_images
 from .locks import NamedLocks
-from .log import ActivationLog, ActivationRecord
+from .log import ActivationRecord, BaseActivationLog, open_activation_log
 from .mapping import placeholder
 from .models import (
     Action,
@@ -140,13 +140,16 @@ class Activator:
         self,
         *,
         registry: Registry | None = None,
-        activation_log: ActivationLog | None = None,
+        activation_log: BaseActivationLog | None = None,
         platform_factory: PlatformFactory | None = None,
         fallback: Sequence[str] | None = None,
     ) -> None:
         self.registry = registry or default_registry()
         settings = self.registry.core_settings
-        self.log = activation_log or ActivationLog(settings.log_path)
+        self._owns_log = activation_log is None
+        self.log: BaseActivationLog = activation_log or open_activation_log(
+            settings.log_location, lease_seconds=settings.lease_seconds
+        )
         self._factory = platform_factory or self.registry.create
         self.fallback = list(settings.fallbacks if fallback is None else fallback)
         installed = self.registry.names()
@@ -175,6 +178,8 @@ class Activator:
         for instance in self._instances.values():
             instance.close()
         self._instances.clear()
+        if self._owns_log:
+            self.log.close()
 
     def __enter__(self) -> Activator:
         return self
@@ -452,6 +457,24 @@ class Activator:
         content = Content.model_validate(record.content)
         return self._run(record, content)
 
+    def stale(self) -> list[str]:
+        """Unfinished activations whose runner is gone: their lease ran out (or was never
+        taken) and nothing was written for a lease period. :meth:`replay` resumes them."""
+        return self.log.stale()
+
+    def abandon(self, activation_id: str) -> ActivationRecord:
+        """Give an unfinished or failed activation up: kept in the log as ``abandoned``,
+        never picked up by ``replay --failed`` or ``--stale``."""
+        record = self.log.get(activation_id)
+        if record.state in {"succeeded", "blocked", "abandoned"}:
+            raise ConfigurationError(
+                f"activation {record.id} is {record.state}: there is nothing to give up",
+                code="not_abandonable",
+                hint="only failed, degraded or unfinished activations can be abandoned",
+            )
+        with self.log.lease(record.id):
+            return self.log.finish(record.id, "abandoned", error=record.error)
+
     def _reloaded(self, record: ActivationRecord) -> Content:
         from .contentfile import load_content_file
 
@@ -470,20 +493,21 @@ class Activator:
         return self.prepare(item.content, self.platform(record.platform), item.asset_root)
 
     def _run(self, record: ActivationRecord, content: Content) -> ActivationResult:
-        if not self.log.claim(record.id):
-            raise MarketingPlatformError(
-                f"activation {record.id} is being run by another process",
-                code="locked",
-                hint="wait for it to finish, then check `mplat status`",
-            )
+        """Run ``record`` holding its lease (renewed while it runs: a second process
+        cannot run it at the same time; a dead runner's lease expires and the record can
+        be resumed, see :meth:`stale`). Raises ActivationLeased when a live process
+        holds it."""
         from .telemetry import activation_span, record_activation
 
-        with activation_span(
-            platform=record.platform,
-            content_id=record.content_id,
-            kind=content.kind.value,
-            activation_id=record.id,
-        ) as span:
+        with (
+            self.log.lease(record.id),
+            activation_span(
+                platform=record.platform,
+                content_id=record.content_id,
+                kind=content.kind.value,
+                activation_id=record.id,
+            ) as span,
+        ):
             result = self._attempt(record, content)
             action = result.publish.action if result.publish is not None else None
             record_activation(span, platform=record.platform, state=result.record.state, action=action)

@@ -67,11 +67,9 @@ def _complete_platforms(ctx: click.Context, param: click.Parameter, incomplete: 
 
 def _complete_activations(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Shell completion: recent activation ids."""
-    from .log import ActivationLog
-    from .registry import default_registry
-
     try:
-        records = ActivationLog(default_registry().core_settings.log_path).list(limit=50)
+        with _open_log() as log:
+            records = log.list(limit=50)
     except Exception:
         return []
     return [r.id for r in records if r.id.startswith(incomplete)]
@@ -184,6 +182,15 @@ def check(platform_name: str | None, as_json: bool) -> None:
             out.print(f"  [yellow]warning:[/] {escape(redact(warning))}")
     if not result.ok:
         sys.exit(EXIT_FAILED)
+
+
+def _open_log() -> Any:
+    """The configured activation log (SQLite file or PostgreSQL), to use in ``with``."""
+    from .log import open_activation_log
+    from .registry import default_registry
+
+    settings = default_registry().core_settings
+    return open_activation_log(settings.log_location, lease_seconds=settings.lease_seconds)
 
 
 def _plain(value: Any) -> str:
@@ -604,7 +611,7 @@ def _since(value: str | None) -> Any:
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--state",
-    type=click.Choice(["pending", "in_progress", "succeeded", "failed", "degraded", "blocked"]),
+    type=click.Choice(["pending", "in_progress", "succeeded", "failed", "degraded", "blocked", "abandoned"]),
 )
 @click.option(
     "--platform", "-p", "platform_name", shell_complete=_complete_platforms, help="Only this platform."
@@ -622,17 +629,11 @@ def show_log(
     since: str | None,
 ) -> None:
     """Show recent activations from the activation log, newest first."""
-    from .log import ActivationLog
-    from .registry import default_registry
 
-    started = _since(since)
-    records = [
-        record
-        for record in ActivationLog(default_registry().core_settings.log_path).list(limit=None, state=state)
-        if (platform_name is None or record.platform == platform_name)
-        and (content_id is None or record.content_id == content_id)
-        and (started is None or record.started_at >= started)
-    ][:limit]
+    with _open_log() as log:
+        records = log.list(
+            limit=limit, state=state, platform=platform_name, content_id=content_id, since=_since(since)
+        )
     if as_json:
         _emit_json([record.to_dict() for record in records])
         return
@@ -675,10 +676,9 @@ def _step_summary(name: str, step: Any) -> str:
 def status(activation_id: str, as_json: bool) -> None:
     """Show one activation's record and the platform's current status of what it published."""
     from . import create_platform
-    from .log import ActivationLog
-    from .registry import default_registry
 
-    record = ActivationLog(default_registry().core_settings.log_path).get(activation_id)
+    with _open_log() as log:
+        record = log.get(activation_id)
     data = record.to_dict()
     publish = record.steps.get("publish") or {}
     ref = publish.get("external_id")
@@ -717,23 +717,30 @@ def status(activation_id: str, as_json: bool) -> None:
 @click.argument("activation_id", required=False, shell_complete=_complete_activations)
 @click.option("--failed", is_flag=True, help="Replay every failed (or interrupted) activation.")
 @click.option("--degraded", is_flag=True, help="Replay every activation a fallback delivered.")
+@click.option(
+    "--stale", is_flag=True, help="Replay unfinished activations whose worker died (lease expired)."
+)
 @click.option("--reload", is_flag=True, help="Read the content again from its (fixed) source file.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
-def replay(*, activation_id: str | None, failed: bool, degraded: bool, reload: bool, as_json: bool) -> None:
+def replay(
+    *, activation_id: str | None, failed: bool, degraded: bool, stale: bool, reload: bool, as_json: bool
+) -> None:
     """Resume activations from their last finished step (nothing is created twice)."""
     from .activation import Activator
 
-    if not activation_id and not (failed or degraded):
-        raise click.UsageError("give an ACTIVATION_ID, --failed or --degraded")
-    if activation_id and (failed or degraded):
-        raise click.UsageError("give an ACTIVATION_ID or --failed / --degraded, not both")
+    if not activation_id and not (failed or degraded or stale):
+        raise click.UsageError("give an ACTIVATION_ID, --failed, --degraded or --stale")
+    if activation_id and (failed or degraded or stale):
+        raise click.UsageError("give an ACTIVATION_ID or --failed / --degraded / --stale, not both")
     with Activator() as activator:
         ids = [activation_id] if activation_id else []
         if failed:  # interrupted runs (in_progress, pending) failed too
             ids += activator.log.ids("failed", "in_progress", "pending")
         if degraded:
             ids += activator.log.ids("degraded")
+        if stale:
+            ids += activator.stale()
         results = []
         for one in dict.fromkeys(ids):
             try:
@@ -748,6 +755,19 @@ def replay(*, activation_id: str | None, failed: bool, degraded: bool, reload: b
         blocks = [_block(r) for r in results]
         _print_blocks(blocks, "replays", sum(r.ok for r in results))
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("activation_id", shell_complete=_complete_activations)
+@handle_errors
+def abandon(activation_id: str) -> None:
+    """Give up a failed or unfinished activation: kept in the log as ``abandoned``,
+    skipped by ``replay --failed`` and ``--stale``."""
+    from .activation import Activator
+
+    with Activator() as activator:
+        record = activator.abandon(activation_id)
+    _say(f"{record.id[:12]}  [yellow]abandoned[/]  {escape(record.content_id)} on {escape(record.platform)}")
 
 
 @main.command()

@@ -54,22 +54,62 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("marketing-platform", appauthor=False))
 
 
-class CoreSettings(BaseSettings):
-    """The framework's settings: ``MARKETING_PLATFORM``, ``MARKETING_PLATFORM_*``."""
+#: Read by every settings model besides the environment, which takes precedence.
+ENV_FILE = ".env"
 
-    model_config = SettingsConfigDict(env_prefix="MARKETING_PLATFORM_", extra="ignore", populate_by_name=True)
+
+class CoreSettings(BaseSettings):
+    """The framework's settings: ``MARKETING_PLATFORM``, ``MARKETING_PLATFORM_*`` (from
+    the environment, or a ``.env`` file in the working directory)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MARKETING_PLATFORM_",
+        extra="ignore",
+        populate_by_name=True,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+    )
 
     platform: str = Field(default="mock", validation_alias="MARKETING_PLATFORM")
     fallback: str | None = None
-    log: Path | None = None
+    log: str | None = None
     timeout: Timeout = 30.0
     disabled_plugins: str = ""
     rate_store: str = "memory"
+    routes: str = ""
+    broker: str | None = None
+    lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _register_url_secrets(self) -> CoreSettings:
+        for url in (self.log, self.broker, self.rate_store):
+            if url and "://" in url:
+                register_secret(urlsplit(url).password)
+        return self
+
+    @property
+    def log_location(self) -> str:
+        """The activation log: a SQLite file path or a ``postgresql://`` URL."""
+        return self.log or str(default_data_dir() / "activations.sqlite3")
 
     @property
     def log_path(self) -> Path:
-        """Where the activation log (and the mock's state beside it) lives."""
-        return self.log if self.log is not None else default_data_dir() / "activations.sqlite3"
+        """The SQLite activation log's file (a ConfigurationError for a PostgreSQL log)."""
+        if "://" in self.log_location:
+            raise ConfigurationError(
+                "the activation log is a database, not a file",
+                code="log",
+                hint="use log_location (or data_dir for files beside the log)",
+            )
+        return Path(self.log_location)
+
+    @property
+    def data_dir(self) -> Path:
+        """Where local files beside the log live (the mock's state): the SQLite log's
+        folder, else the user data folder."""
+        if "://" in self.log_location:
+            return default_data_dir()
+        return Path(self.log_location).parent
 
     @property
     def disabled(self) -> frozenset[str]:
@@ -138,7 +178,13 @@ class PlatformSettings(BaseSettings):
     ``daily_quota`` override the adapter's declared budget.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", validate_default=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        extra="ignore",
+        validate_default=True,
+        populate_by_name=True,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+    )
 
     # One timeout for every platform; ``timeout=`` works as a keyword override too.
     timeout: Timeout = Field(default=30.0, validation_alias="MARKETING_PLATFORM_TIMEOUT")

@@ -20,7 +20,6 @@ machines).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -45,8 +44,10 @@ _activator_lock = threading.Lock()
 
 
 def broker_url(url: str | None = None) -> str:
-    """The broker URL: ``url`` or ``MARKETING_PLATFORM_BROKER``."""
-    found = url or os.environ.get(BROKER_VARIABLE)
+    """The broker URL: ``url`` or ``MARKETING_PLATFORM_BROKER`` (environment or ``.env``)."""
+    from .settings import load_core_settings
+
+    found = url or load_core_settings().broker
     if not found:
         raise ConfigurationError(
             f"no broker: {BROKER_VARIABLE} is not set",

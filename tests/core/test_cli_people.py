@@ -19,6 +19,7 @@ from marketing_platform.cli import main
 from marketing_platform.errors import ContentRejected
 from marketing_platform.hookspecs import hookimpl
 from marketing_platform.log import ActivationLog
+from marketing_platform.models import Content
 from marketing_platform.registry import default_registry
 from marketing_platform_mock.state import MockState
 
@@ -354,3 +355,42 @@ def test_replay_of_an_id_with_failed_is_a_usage_error() -> None:
 
     assert result.exit_code == 2
     assert "not both" in result.output
+
+
+def test_abandon_keeps_the_record_and_replay_failed_skips_it(
+    tmp_path: Path, isolated_environment: Path
+) -> None:
+    default_registry().register_plugin(_RejectsDrafts())
+    path = write(tmp_path, "post.md", GOOD.format(id="post", title="Draft"))
+    failed = json.loads(mplat("activate", str(path), "--json").stdout)["activations"][0]
+
+    result = mplat("abandon", failed["id"][:10])
+
+    assert result.exit_code == 0, result.output
+    assert "abandoned" in result.stdout
+    assert log_of(isolated_environment).get(failed["id"]).state == "abandoned"
+    assert json.loads(mplat("replay", "--failed", "--json").stdout)["activations"] == []
+    again = mplat("abandon", failed["id"])
+    assert again.exit_code == 2
+    assert "nothing to give up" in again.stderr
+
+
+def test_replay_stale_resumes_work_whose_runner_died(
+    isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MARKETING_PLATFORM_LEASE_SECONDS", "0.05")
+    log = log_of(isolated_environment)
+    content = Content.model_validate(
+        {"id": "orphan", "kind": "blog_post", "title": "Orphan", "body": "<p>x</p>"}
+    )
+    record = log.start(content_id="orphan", platform="mock", content=content.model_dump(mode="json"))
+    log.begin_attempt(record.id)  # a worker began it, then died without a lease renewal
+    deadline = time.monotonic() + 10  # poll the condition: stale needs a lease period to pass
+    while not log.stale(0.05) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    result = mplat("replay", "--stale", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert [a["content_id"] for a in json.loads(result.stdout)["activations"]] == ["orphan"]
+    assert log.get(record.id).state == "succeeded"

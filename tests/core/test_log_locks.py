@@ -1,24 +1,20 @@
 """Named locks: one find-or-create of a shared vendor object (campaign, tag, list) at a
-time, across the threads of a process and, through the activation log, across processes."""
+time, across the threads of a process and, through the activation log, across processes.
+
+The log's own lock and lease rules are in the contract suite (tests/log), which runs them
+on SQLite and PostgreSQL; these tests cover the pipeline and the in-process locks."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from marketing_platform.activation import Activator
-from marketing_platform.errors import PlatformUnavailable
 from marketing_platform.locks import PROCESS_LOCKS, LockProvider, NamedLocks
 from marketing_platform.log import ActivationLog
 from marketing_platform.registry import Registry
@@ -36,68 +32,6 @@ def _lock_as(log: ActivationLog, key: str, owner: str, *, ttl: float = 300) -> N
 def _holders(log: ActivationLog) -> list[tuple[str, str]]:
     with sqlite3.connect(log.path) as db:
         return db.execute("SELECT key, owner FROM locks").fetchall()
-
-
-def test_lock_is_released_after_the_block_even_when_it_raises(activation_log: ActivationLog) -> None:
-    held: list[list[tuple[str, str]]] = []
-
-    def work() -> None:
-        with activation_log.hold("k"):
-            held.append(_holders(activation_log))
-            raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError):
-        work()
-
-    assert [[key for key, _ in holders] for holders in held] == [["k"]]
-    assert _holders(activation_log) == []
-
-
-def test_a_lock_held_elsewhere_is_waited_for_then_taken(tmp_path: Path) -> None:
-    naps: list[float] = []
-
-    def sleep(seconds: float) -> None:  # the other holder finishes during the third nap
-        naps.append(seconds)
-        if len(naps) == 3:
-            with sqlite3.connect(log.path) as db:
-                db.execute("DELETE FROM locks")
-
-    log = ActivationLog(tmp_path / "log.sqlite3", sleep=sleep)
-    _lock_as(log, "k", OTHER_LIVE_PROCESS)
-
-    with log.hold("k"):
-        (holder,) = _holders(log)
-        assert holder[1].startswith(f"{socket.gethostname()}:{os.getpid()}:")
-
-    assert len(naps) == 3
-
-
-def test_a_lock_held_too_long_is_a_retryable_error_naming_the_way_out(activation_log: ActivationLog) -> None:
-    _lock_as(activation_log, "k", OTHER_LIVE_PROCESS)
-
-    with pytest.raises(PlatformUnavailable) as caught, activation_log.hold("k", wait=0):
-        pytest.fail("the block must not run while another process holds the lock")
-
-    assert caught.value.code == "locked"
-    assert caught.value.retryable
-    assert "mplat replay" in (caught.value.hint or "")
-    assert _holders(activation_log) == [("k", OTHER_LIVE_PROCESS)]
-
-
-def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_at_once(activation_log: ActivationLog) -> None:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    _lock_as(activation_log, "k", f"{socket.gethostname()}:{child.pid}:dead")
-
-    with activation_log.hold("k", wait=0):
-        pass
-
-
-def test_an_expired_lock_is_taken_even_from_a_live_holder(activation_log: ActivationLog) -> None:
-    _lock_as(activation_log, "k", OTHER_LIVE_PROCESS, ttl=-1)
-
-    with activation_log.hold("k", wait=0):
-        pass
 
 
 def test_activation_waits_for_another_process_creating_its_campaign(
@@ -199,17 +133,6 @@ def test_adapters_outside_the_pipeline_lock_within_the_process(
         assert _holders(activation_log) == []  # the pipeline's log is not involved
 
 
-def test_a_slow_holder_keeps_its_lease_past_the_ttl(activation_log: ActivationLog) -> None:
-    taken_over: list[bool] = []
-    with activation_log.hold("k", ttl=1.0):
-        for _ in range(2):
-            time.sleep(0.8)  # past the ttl by the second round, unless renewed
-            taken_over.append(activation_log._try_lock("k", OTHER_LIVE_PROCESS, 1.0))
-
-    assert taken_over == [False, False]
-    assert _holders(activation_log) == []
-
-
 def _in_child(body: Callable[[], bool]) -> bool:
     """Run ``body`` in a forked child; whether it returned True there."""
     pid = os.fork()
@@ -249,19 +172,3 @@ def test_a_forked_child_does_not_inherit_locks_held_by_the_parent() -> None:
     holder.join(5)
 
     assert forked_ok
-
-
-def test_a_log_that_cannot_be_written_is_a_retryable_error_not_a_traceback(
-    activation_log: ActivationLog, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def locked(*_: object) -> bool:
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(activation_log, "_try_lock", locked)
-
-    with pytest.raises(PlatformUnavailable) as caught, activation_log.hold("k"):
-        pytest.fail("the block must not run without the lock")
-
-    assert caught.value.code == "locked"
-    assert caught.value.retryable
-    assert "database is locked" in str(caught.value)

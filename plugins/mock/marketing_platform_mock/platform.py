@@ -126,7 +126,7 @@ class MockPlatform(MarketingPlatform):
 
     def __init__(self, settings: MockSettings | None = None, **options: Any) -> None:
         super().__init__(settings, **options)
-        state_path = self.settings.state or self.core_settings.log_path.parent / "mock-state.sqlite3"
+        state_path = self.settings.state or self.core_settings.data_dir / "mock-state.sqlite3"
         self.state = MockState(Path(state_path))
         self._failures = self.settings.failure_rates
         self._failure_rng = random.Random(f"failures:{self.settings.seed}")
