@@ -12,19 +12,41 @@ from marketing_platform.models import Content
 from marketing_platform.testing import FakeClock
 from marketing_platform_mailchimp import MailchimpPlatform
 
-from .fake_mailchimp import API_KEY, FakeMailchimp
+from . import schema
+from .fake_mailchimp import API_KEY, INSTANCES, FakeMailchimp
 
 MakeAdapter = Callable[..., MailchimpPlatform]
 
 
-@pytest.fixture
-def fake() -> FakeMailchimp:
-    return FakeMailchimp()
+@pytest.fixture(autouse=True)
+def requests_match_the_official_client() -> Iterator[None]:
+    """Every request a test of this folder sends to a fake Mailchimp is checked against
+    the operations of Mailchimp's official client, ``mailchimp-marketing`` (see
+    :mod:`.schema` and ``test_contract_schema.py``, which fails in CI without it)."""
+    INSTANCES.clear()
+    yield
+    fakes = list(INSTANCES)
+    INSTANCES.clear()
+    if not schema.operations():
+        return
+    wrong = [
+        problem
+        for fake in fakes
+        for request in fake.requests
+        for problem in schema.problems(request.method, request.path, request.query, request.body)
+    ]
+    assert not wrong, "requests Mailchimp's official client does not declare:\n" + "\n".join(wrong)
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def fake(clock: FakeClock) -> FakeMailchimp:
+    """The fake on the adapters' clock: sends are stamped, schedules come due, with it."""
+    return FakeMailchimp(clock=clock)
 
 
 @pytest.fixture

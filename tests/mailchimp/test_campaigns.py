@@ -19,7 +19,9 @@ def test_campaign_created_filled_and_sent(adapter: MailchimpPlatform, fake: Fake
     campaign = adapter.create_campaign(adapter.mapper.campaign_spec(content))
     result = adapter.publish_content(content, campaign=campaign)
 
-    assert result.status == "published"
+    assert result.status == "sent"
+    assert result.sent_at is not None
+    assert result.recipients == ["Newsletter subscribers"]
     assert result.external_id == campaign.external_id
     created = fake.calls("POST", "/campaigns")[0].body
     title = "March 2026 newsletter / march-newsletter"
@@ -36,7 +38,7 @@ def test_campaign_created_filled_and_sent(adapter: MailchimpPlatform, fake: Fake
     }
     assert fake.contents[stored["id"]]["html"] == "<h1>March</h1><p>News.</p>"
     assert fake.sends == [stored["id"]]
-    assert adapter.get_status(stored["id"]).status == "published"
+    assert adapter.get_status(stored["id"]).status == "sent"
 
 
 def test_recipients_are_the_named_audience(adapter: MailchimpPlatform, fake: FakeMailchimp) -> None:
@@ -106,10 +108,17 @@ def test_a_draft_is_completed_on_replay(make_adapter: MakeAdapter, fake: FakeMai
     fake.fail_next(503, method="PUT", times=5)  # every attempt of one PUT
     with pytest.raises(PlatformUnavailable):
         make_adapter().publish_content(content)
-    assert make_adapter().find_content(content, None) is None  # a draft: not yet sent
-    result = make_adapter().publish_content(content)
-    assert result.status == "published"
+    again = make_adapter()
+    found = again.find_content(content, None)
+    assert found is not None
+    assert found.status == "draft"  # filled in part, not yet sent
+    changes = again.content_changes(content, found)
+    assert changes is not None
+    assert sorted(changes) == ["body", "status"]
+    result = again.update_content(content, found, changes)
+    assert result.status == "sent"
     assert fake.counts() == {"campaigns": 1, "files": 0, "sends": 1}
+    assert fake.html(str(result.external_id)) == content.body
 
 
 def test_segment_narrows_the_audience(adapter: MailchimpPlatform, fake: FakeMailchimp) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from pathlib import Path
 
 import pytest
 
+from marketing_platform.assets import load_asset
 from marketing_platform.errors import ContentRejected, NotFound
 from marketing_platform.models import Asset, AssetResult, AssetsResponse
 from marketing_platform.testing import png_bytes, sample_asset
@@ -23,11 +25,13 @@ def test_upload_sends_the_file_base64_encoded(
     response = adapter.upload_assets([asset])
 
     sent = fake.calls("POST", "/file-manager/files")[0].body
-    assert sent == {"name": "hero.png", "file_data": base64.b64encode(png_bytes()).decode()}
+    name = f"hero.{hashlib.sha256(png_bytes()).hexdigest()[:12]}.png"  # the bytes' identity
+    assert sent == {"name": name, "file_data": base64.b64encode(png_bytes()).decode()}
     result = response.results[0]
+    assert result.name == "hero.png"
     assert result.external_id == str(next(iter(fake.files.values()))["id"])
     assert result.url
-    assert result.url.endswith("/hero.png")
+    assert result.url.endswith(f"/{name}")
     assert fake.files[result.external_id]["data"] == png_bytes()
 
 
@@ -36,6 +40,35 @@ def test_upload_into_the_configured_folder(
 ) -> None:
     make_adapter(file_folder_id=42).upload_assets([sample_asset(tmp_path)])
     assert fake.calls("POST", "/file-manager/files")[0].body["folder_id"] == 42
+
+
+def test_an_uploaded_file_is_found_by_a_new_adapter_not_copied(
+    make_adapter: MakeAdapter, fake: FakeMailchimp, tmp_path: Path
+) -> None:
+    asset = sample_asset(tmp_path, "hero.png")
+    first = make_adapter().upload_assets([asset]).results[0]
+    again = make_adapter().upload_assets([asset])
+    assert again.results[0].url == first.url
+    assert again.results[0].action == "unchanged"
+    assert again.warnings
+    assert len(fake.calls("POST", "/file-manager/files")) == 1
+    assert fake.calls("GET", "/file-manager/files")[-1].query["fields"] == [
+        "files.id,files.name,files.size,files.full_size_url,total_items"
+    ]
+
+
+def test_a_file_named_like_the_asset_but_holding_other_bytes_is_not_taken_for_it(
+    adapter: MailchimpPlatform, fake: FakeMailchimp, tmp_path: Path
+) -> None:
+    (tmp_path / "chart.png").write_bytes(png_bytes(5, 5))
+    asset = load_asset(Asset(path=Path("chart.png")), tmp_path, max_bytes=1 << 20)
+    other = png_bytes(6, 6)
+    assert len(other) == asset.size  # same name, same size, other image
+    fake.add_file("chart.png", other)
+    fake.add_file(adapter.mapper.upload_name("chart.png", hashlib.sha256(other).hexdigest()), other)
+    result = adapter.upload_assets([asset]).results[0]
+    assert result.action == "created"
+    assert fake.files[str(result.external_id)]["data"] == png_bytes(5, 5)
 
 
 def test_images_over_one_megabyte_are_refused_before_sending(

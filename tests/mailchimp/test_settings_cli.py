@@ -92,14 +92,12 @@ def test_activate_over_loopback(live: str, fake: FakeMailchimp, tmp_path: Path) 
     activation = json.loads(result.output)["activations"][0]
     assert activation["state"] == "succeeded"
     assert activation["campaign"]["name"] == "April 2026 newsletter / april-newsletter"
-    assert activation["publish"]["status"] == "published"
+    assert activation["publish"]["status"] == "sent"
     assert fake.counts() == {"campaigns": 1, "files": 0, "sends": 1}
     assert API_KEY not in result.output
 
 
-def test_dry_run_plans_without_secrets_or_requests(
-    fake: FakeMailchimp, mailchimp_env: str, tmp_path: Path
-) -> None:
+def test_dry_run_plans_without_secrets_or_writes(live: str, fake: FakeMailchimp, tmp_path: Path) -> None:
     source = tmp_path / "newsletter.yaml"
     source.write_text(NEWSLETTER)
     result = CliRunner().invoke(
@@ -108,7 +106,12 @@ def test_dry_run_plans_without_secrets_or_requests(
     assert result.exit_code == 0, result.output
     assert API_KEY not in result.output
     assert API_KEY.split("-")[0] not in result.output
-    steps = json.loads(result.output)["plans"][0]["requests"]
+    plan = json.loads(result.output)["plans"][0]
+    assert [(o["object"], o["action"]) for o in plan["objects"]] == [
+        ("campaign", "create"),
+        ("content", "create"),
+    ]
+    steps = plan["requests"]
     assert [(s["method"], s["path"].split("/<")[0]) for s in steps] == [
         ("GET", "/campaigns"),
         ("POST", "/campaigns"),
@@ -120,7 +123,8 @@ def test_dry_run_plans_without_secrets_or_requests(
     patch = steps[3]["payload"]
     assert patch["recipients"]["list_id"] == "<id of audience 'Newsletter subscribers'>"
     assert patch["settings"]["subject_line"] == "April news"
-    assert not fake.requests
+    assert fake.writes() == []  # look-ups only
+    assert fake.counts() == {"campaigns": 0, "files": 0, "sends": 0}
 
 
 def test_concurrency_never_above_ten(monkeypatch: pytest.MonkeyPatch, mailchimp_env: str) -> None:

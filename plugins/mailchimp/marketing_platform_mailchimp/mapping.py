@@ -9,11 +9,18 @@ sharing ``campaign.name`` (the March and April issues of one newsletter) are two
 campaigns, two emails. Per-content options live under ``mailchimp:`` in the content
 file (``platform_options``): ``segment`` (a saved segment or tag of the audience) and
 ``audience`` (overrides ``audience.lists``).
+
+A content id has no spaces or slashes, so a title names its content: the part after the
+last ``" / "`` (:meth:`MailchimpMapper.content_id_of`). A campaign is found again by
+that id, so renaming ``campaign.name`` never makes a second campaign (nor a second send)
+for one content. :meth:`MailchimpMapper.sync_fields` and :func:`vendor_fields` put what
+an activation would send and what Mailchimp holds side by side, for re-activation.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +41,16 @@ TITLE_SEPARATOR = " / "
 #: The longest title kept (``CampaignSpec.name``'s limit); a long campaign name is
 #: shortened, never the content id.
 MAX_TITLE = 255
+#: What a content id looks like (``Content.id``'s pattern).
+CONTENT_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
+#: The moment format of ``schedule_time`` (and of compared schedules).
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
+#: The re-activation fields carried by ``PATCH /campaigns/{id}`` (settings, recipients).
+SETTINGS_FIELDS = frozenset(
+    {"campaign.name", "subject", "summary", "from_name", "reply_to", "audience", "segment"}
+)
+#: Mailchimp campaign status -> the status compared on re-activation.
+_COMPARED_STATUS = {"save": "draft", "paused": "draft", "schedule": "scheduled"}
 
 
 class MailchimpMapper(ContentMapper):
@@ -85,10 +102,6 @@ class MailchimpMapper(ContentMapper):
                     "a Mailchimp campaign goes to one audience; use mailchimp.segment for part of it",
                 )
             )
-        if content.audience and content.audience.create_missing:
-            found.append(
-                Problem("audience.create_missing", "Mailchimp audiences must be created in Mailchimp")
-            )
         if not self.from_name(content):
             found.append(Problem("email.from_name", "required by Mailchimp (or set MAILCHIMP_FROM_NAME)"))
         if not self.reply_to(content):
@@ -119,6 +132,24 @@ class MailchimpMapper(ContentMapper):
             return content.id or content.campaign.name
         return f"{name}{TITLE_SEPARATOR}{content.id}"
 
+    @staticmethod
+    def content_id_of(title: str) -> str | None:
+        """The content id a campaign title carries (what follows the last ``" / "``, or
+        the whole title), or None when that is not a content id (a campaign made by hand)."""
+        _, separator, tail = title.rpartition(TITLE_SEPARATOR)
+        candidate = tail if separator else title
+        return candidate if CONTENT_ID.fullmatch(candidate) else None
+
+    @staticmethod
+    def upload_name(filename: str, sha256: str) -> str:
+        """The file manager name of a file: ``chart.png`` -> ``chart.<12 hex of its
+        SHA-256>.png``. The file manager can be listed but not searched by content, so
+        the name carries the bytes' identity: a file found under it is this very file,
+        never an edited image of the same name (and perhaps the same size)."""
+        stem, dot, extension = filename.rpartition(".")
+        digest = sha256[:12]
+        return f"{stem}.{digest}.{extension}" if dot and stem else f"{filename}.{digest}"
+
     def campaign_spec(self, content: Content) -> CampaignSpec:
         """Always a campaign: Mailchimp sends nothing outside one. Its name is
         :meth:`campaign_title`, so the pipeline's ``create_campaign(spec)`` finds or
@@ -144,9 +175,8 @@ class MailchimpMapper(ContentMapper):
             "subject_line": self.subject(content),
             "from_name": self.from_name(content),
             "reply_to": self.reply_to(content),
+            "preview_text": content.summary or "",
         }
-        if content.summary:
-            settings["preview_text"] = content.summary
         return {"recipients": recipients, "settings": settings}
 
     def content_payload(self, content: Content, assets: AssetsResponse | None = None) -> dict[str, Any]:
@@ -162,4 +192,64 @@ class MailchimpMapper(ContentMapper):
 
     def schedule_payload(self, when: datetime) -> dict[str, Any]:
         """``POST /campaigns/{id}/actions/schedule``: the time in UTC, ISO 8601."""
-        return {"schedule_time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")}
+        return {"schedule_time": when.astimezone(UTC).strftime(TIME_FORMAT)}
+
+    # ------------------------------------------------------ re-activation
+    def sync_fields(
+        self,
+        content: Content,
+        *,
+        list_id: str,
+        segment_id: int | None,
+        assets: AssetsResponse | None,
+        send_at: datetime | None,
+    ) -> dict[str, Any]:
+        """What an activation of ``content`` would leave on Mailchimp, by the field
+        names a re-activation reports: the settings and recipients of the ``PATCH``, the
+        HTML of the ``PUT``, and the delivery (``send_at``: the schedule, None to send now)."""
+        settings = self.settings_payload(content, self.campaign_title(content), list_id, segment_id)
+        sent = settings["settings"]
+        return {
+            "campaign.name": sent["title"],
+            "subject": sent["subject_line"],
+            "summary": sent["preview_text"],
+            "from_name": sent["from_name"],
+            "reply_to": sent["reply_to"],
+            "audience": list_id,
+            "segment": segment_id,
+            "body": self.content_payload(content, assets)["html"],
+            "schedule_at": send_at.astimezone(UTC).strftime(TIME_FORMAT) if send_at else None,
+            "status": "scheduled" if send_at else "sent",
+        }
+
+
+def vendor_fields(item: dict[str, Any], html_body: str) -> dict[str, Any]:
+    """What Mailchimp holds for a campaign (``GET /campaigns/{id}`` item and its content
+    HTML) by the field names of :meth:`MailchimpMapper.sync_fields`."""
+    settings = item.get("settings") or {}
+    recipients = item.get("recipients") or {}
+    status = str(item.get("status") or "")
+    send_time = vendor_time(item.get("send_time")) if status == "schedule" else None
+    return {
+        "campaign.name": settings.get("title"),
+        "subject": settings.get("subject_line"),
+        "summary": settings.get("preview_text"),
+        "from_name": settings.get("from_name"),
+        "reply_to": settings.get("reply_to"),
+        "audience": recipients.get("list_id"),
+        "segment": (recipients.get("segment_opts") or {}).get("saved_segment_id"),
+        "body": html_body,
+        "schedule_at": send_time.strftime(TIME_FORMAT) if send_time else None,
+        "status": _COMPARED_STATUS.get(status, status),
+    }
+
+
+def vendor_time(value: Any) -> datetime | None:
+    """A Mailchimp time (``send_time``: ISO 8601, ``""`` when unset) in UTC, or None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
