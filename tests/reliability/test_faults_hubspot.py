@@ -122,7 +122,7 @@ def assert_one_of_each(rig: HubSpotRig) -> None:
     guid = campaigns[0]["id"]
     post = posts[0]
     assert post["state"] == "PUBLISHED"
-    assert post["tagIds"] == list(rig.fake.tags)
+    assert post["tagIds"] == [int(t) for t in rig.fake.tags]  # int64, as HubSpot types them
     assert rig.fake.campaign_assets[guid]["BLOG_POST"] == [post["id"]]
     budget = rig.fake.budget.get(guid, [])
     assert [(b["amount"], b["name"]) for b in budget] == [(250, "Paid social")]
