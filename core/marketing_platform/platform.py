@@ -125,6 +125,7 @@ class MarketingPlatform(ABC):
             budget = RateBudget(
                 self.effective_rate_limits(),
                 name=self.name,
+                key=f"{self.name}:{self.budget_key()}",
                 store=self.core_settings.rate_store,
                 clock=self.clock,
                 sleep=self.sleep,
@@ -221,6 +222,21 @@ class MarketingPlatform(ABC):
             key: value for key, value in self.settings.model_dump(mode="json").items() if key not in hidden
         }
         return hashlib.sha256(json.dumps(public, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def budget_key(self) -> str:
+        """Which vendor account the rate budget belongs to, from the settings alone (no
+        request): a one-way digest of every setting that is not client tuning, secrets
+        included (an API key often is the account). Processes sharing a rate store share
+        a budget exactly when they reach the same account with the same settings."""
+        import hashlib
+        import json
+
+        values = self.settings.model_dump(mode="json") | {
+            name: hashlib.sha256(secret.get_secret_value().encode()).hexdigest()
+            for name, secret in self.settings.secret_fields()
+        }
+        account = {k: v for k, v in values.items() if k not in _NOT_ACCOUNT_FIELDS}
+        return hashlib.sha256(json.dumps(account, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def find_campaign(self, name: str) -> CampaignResponse | None:
         """The existing campaign called ``name``, or None. Read-only; called before

@@ -465,8 +465,9 @@ class RateBudget:
     Use ``with budget.slot(): send()``. A slot waits (with the injected ``sleep``) for
     the concurrency cap and the window, and raises ``RateLimitError(scope="daily")`` at
     once when the daily quota is spent. ``store`` is a ``MARKETING_PLATFORM_RATE_STORE``
-    value (see the module docstring); budgets with the same ``name`` on the same shared
-    store share one budget. An unknown store is a :class:`ConfigurationError`; a shared
+    value (see the module docstring); budgets with the same ``key`` (default: ``name``)
+    on the same shared store share one budget: adapters key it by platform *and* vendor
+    account, so two accounts never share one. An unknown store is a :class:`ConfigurationError`; a shared
     store that fails at run time raises :class:`PlatformUnavailable` (retryable).
 
     ``on_admit`` (optional) is called with each admission's timestamp in seconds (the
@@ -478,6 +479,7 @@ class RateBudget:
         limits: RateLimits,
         *,
         name: str = "platform",
+        key: str | None = None,
         store: str = "memory",
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
@@ -486,7 +488,8 @@ class RateBudget:
     ) -> None:
         self.limits = limits
         self.name = name
-        self._store = _open_store(limits, store, name)
+        self.key = key or name
+        self._store = _open_store(limits, store, self.key)
         if self._store.shared and clock is not time.time:
             log.warning(
                 "rate budget %s: the %s store shares timestamps with other processes, so it uses "
@@ -560,7 +563,7 @@ class RateBudget:
                 wait = self._not_before - now
                 if wait <= 0:
                     self._maybe_leak("window", self._store.window, int(now * 1000))
-                    admitted, wait_ms, stamp = self._store.put(self._store.window, self.name, self._clock)
+                    admitted, wait_ms, stamp = self._store.put(self._store.window, self.key, self._clock)
                     if admitted:
                         self._count_daily(stamp)
                         self._recent.append(stamp / 1000)
@@ -583,7 +586,7 @@ class RateBudget:
         if daily is None:
             return
         self._maybe_leak("daily", daily, stamp)
-        admitted, _, _ = self._store.put(daily, self.name, lambda: stamp / 1000)
+        admitted, _, _ = self._store.put(daily, self.key, lambda: stamp / 1000)
         if not admitted:
             raise RateLimitError(
                 f"the daily quota of {self.limits.daily_quota} calls is spent",
