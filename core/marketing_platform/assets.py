@@ -73,9 +73,13 @@ def load_asset(asset: Asset, root: Path, *, max_bytes: int, field: str = "assets
     """
     import filetype
 
+    shown = repr(str(asset.path))  # until the full path is known (and safe to print)
+
     def reject(message: str, hint: str) -> ContentRejected:
         return ContentRejected(
-            f"asset {str(asset.path)!r} {message}", problems=[Problem(f"{field}.path", message)], hint=hint
+            f"asset {shown} {message}",
+            problems=[Problem(f"{field}.path", f"{shown} {message}", hint)],
+            hint=hint,
         )
 
     raw = str(asset.path)
@@ -87,6 +91,7 @@ def load_asset(asset: Asset, root: Path, *, max_bytes: int, field: str = "assets
     root = root.resolve()
     candidate = asset.path if asset.path.is_absolute() else root / asset.path
     resolved = candidate.resolve()
+    shown = str(resolved)
     if not resolved.is_relative_to(root):
         raise reject(
             "points outside the content folder",

@@ -394,3 +394,19 @@ def test_replay_stale_resumes_work_whose_runner_died(
     assert result.exit_code == 0, result.output
     assert [a["content_id"] for a in json.loads(result.stdout)["activations"]] == ["orphan"]
     assert log.get(record.id).state == "succeeded"
+
+
+def test_an_asset_error_names_the_full_path(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "post.md",
+        GOOD.replace("---\nHello", "assets: [{path: images/missing.png}]\n---\nHello").format(
+            id="p", title="P"
+        ),
+    )
+
+    result = mplat("validate", str(tmp_path))
+
+    assert result.exit_code == 2
+    assert str(tmp_path / "images" / "missing.png") in result.stderr
+    assert "does not exist" in result.stderr
