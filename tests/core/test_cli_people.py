@@ -397,13 +397,8 @@ def test_replay_stale_resumes_work_whose_runner_died(
 
 
 def test_an_asset_error_names_the_full_path(tmp_path: Path) -> None:
-    write(
-        tmp_path,
-        "post.md",
-        GOOD.replace("---\nHello", "assets: [{path: images/missing.png}]\n---\nHello").format(
-            id="p", title="P"
-        ),
-    )
+    text = "---\nid: p\nkind: blog_post\ntitle: P\nassets: [{path: images/missing.png}]\n---\nHello\n"
+    write(tmp_path, "post.md", text)
 
     result = mplat("validate", str(tmp_path))
 
