@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("throughput", "overhead", "discovery", "memory")
+BENCHMARKS = ("throughput", "overhead", "discovery", "memory", "calls")
 
 
 def main(argv: list[str] | None = None) -> int:

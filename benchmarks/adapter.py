@@ -2,7 +2,12 @@
 ``self.make_http(...)``, so the real PlatformHTTP (retries, logging) and RateBudget
 (store, window, concurrency) are on the path. Registered in-process with the
 ``mplat_register_adapters`` hook; its budget comes from ``BENCH_RATE_LIMIT`` /
-``BENCH_MAX_CONCURRENT`` like any adapter's."""
+``BENCH_MAX_CONCURRENT`` like any adapter's.
+
+:class:`HubSpotHeadersPlatform` (``bench_hubspot``) is the same adapter reading the
+fake's HubSpot rate headers (:data:`HUBSPOT_RATE_HEADERS`, declared with
+:class:`~marketing_platform.http.RateHeaders` as the HubSpot adapter's are): every
+answer's Remaining / Max / Interval is fed to the budget."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from pydantic_settings import SettingsConfigDict
 
 from marketing_platform.errors import MarketingPlatformError, PlatformUnavailable, RateLimitError
 from marketing_platform.hookspecs import hookimpl
+from marketing_platform.http import RateHeaders
 from marketing_platform.models import (
     Asset,
     AssetsResponse,
@@ -52,17 +58,27 @@ def parse(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
+#: HubSpot's rate headers (``X-HubSpot-RateLimit-*``), as :class:`VendorFake` sends them.
+HUBSPOT_RATE_HEADERS = RateHeaders(
+    remaining="X-HubSpot-RateLimit-Remaining",
+    limit="X-HubSpot-RateLimit-Max",
+    interval_ms="X-HubSpot-RateLimit-Interval-Milliseconds",
+)
+
+
 class BenchPlatform(MarketingPlatform):
     name: ClassVar[str] = "bench"
     settings_model = BenchSettings
     capabilities = frozenset({Capability.BLOG_POST, Capability.PROGRAM})
     rate_limits = RateLimits(calls=10, per_seconds=1, max_concurrent=5)
+    #: The vendor's rate headers fed to the budget (None: ignored).
+    rate_headers: ClassVar[RateHeaders | None] = None
 
     settings: BenchSettings
 
     def __init__(self, settings: BenchSettings | None = None, **options: Any) -> None:
         super().__init__(settings, **options)
-        self.http = self.make_http(self.settings.base_url)
+        self.http = self.make_http(self.settings.base_url, rate_headers=self.rate_headers)
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         payload = self.transform("create_campaign", {"name": campaign.name})
@@ -94,6 +110,13 @@ class BenchPlatform(MarketingPlatform):
         return CheckResponse(platform=self.name)
 
 
+class HubSpotHeadersPlatform(BenchPlatform):
+    """The bench adapter feeding HubSpot's rate headers to its budget."""
+
+    name: ClassVar[str] = "bench_hubspot"
+    rate_headers = HUBSPOT_RATE_HEADERS
+
+
 def variant(name: str) -> type[BenchPlatform]:
     """Another platform with the same behaviour under ``name`` (for switching)."""
     return type(f"Bench_{name}", (BenchPlatform,), {"name": name})
@@ -114,6 +137,7 @@ def register(registry: Registry, *adapters: type[MarketingPlatform]) -> None:
 
 
 def content(i: int, *, with_campaign: bool = False) -> Content:
+    """Content ``i``: a blog post (one publish call), optionally with a campaign."""
     return Content.model_validate(
         {
             "id": f"bench-{i:05d}",

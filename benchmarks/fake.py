@@ -5,6 +5,13 @@ last ``per_seconds`` seconds, or ``max_concurrent`` are in flight, it answers
 ``429 Too Many Requests`` (``Retry-After``) and counts a violation, like HubSpot's 429
 or Marketo's 606/615. Accepted requests wait ``latency`` seconds (the vendor's work)
 and answer JSON ``{"id": ...}``.
+
+Every answer carries HubSpot's rate headers for the window, as the real vendor sends
+them: ``X-HubSpot-RateLimit-Max`` (``calls``), ``X-HubSpot-RateLimit-Remaining`` (the
+calls left in the sliding window once this one is counted: 0 when it took the last
+place) and ``X-HubSpot-RateLimit-Interval-Milliseconds``. A client that ignores them
+is unaffected; one that reacts to them wrongly (pausing a whole window whenever few
+are left) shows up as a lower achieved rate.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ class VendorFake:
         self._in_flight = 0
         self._ids = 0
         self._lock = threading.Lock()
+        #: Remaining-header values answered (one per request), for inspection.
+        self.remaining_sent: list[int] = []
 
     @property
     def violations(self) -> int:
@@ -47,10 +56,16 @@ class VendorFake:
         with self._lock:
             self.accepted.clear()
             self._recent.clear()
+            self.remaining_sent.clear()
             self.window_violations = self.concurrency_violations = self.peak_concurrency = 0
 
     def _admit(self) -> str | None:
         """None when the request is within the budget, else the violated scope."""
+        return self._admit_counted()[0]
+
+    def _admit_counted(self) -> tuple[str | None, list[tuple[str, str]]]:
+        """:meth:`_admit`, and the rate headers to answer with (counted in the same
+        critical section, so Remaining is exact)."""
         with self._lock:
             now = time.monotonic()
             if self.calls is not None:
@@ -58,25 +73,38 @@ class VendorFake:
                     self._recent.popleft()
                 if len(self._recent) >= self.calls:
                     self.window_violations += 1
-                    return "window"
+                    return "window", self._rate_headers()
             if self.max_concurrent is not None and self._in_flight >= self.max_concurrent:
                 self.concurrency_violations += 1
-                return "concurrency"
+                return "concurrency", self._rate_headers()
             self._recent.append(now)
             self.accepted.append(now)
             self._in_flight += 1
             self.peak_concurrency = max(self.peak_concurrency, self._in_flight)
             self._ids += 1
-            return None
+            return None, self._rate_headers()
+
+    def _rate_headers(self) -> list[tuple[str, str]]:
+        """HubSpot's rate headers for the window as it stands (call with the lock held)."""
+        if self.calls is None:
+            return []
+        remaining = max(0, self.calls - len(self._recent))
+        self.remaining_sent.append(remaining)
+        return [
+            ("X-HubSpot-RateLimit-Max", str(self.calls)),
+            ("X-HubSpot-RateLimit-Remaining", str(remaining)),
+            ("X-HubSpot-RateLimit-Interval-Milliseconds", str(round(self.per_seconds * 1000))),
+        ]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         stream = environ["wsgi.input"]
         stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-        violated = self._admit()
+        violated, rate_headers = self._admit_counted()
         if violated is not None:
             body = json.dumps({"error": f"rate limit ({violated})"}).encode()
             start_response(
-                "429 Too Many Requests", [("Content-Type", "application/json"), ("Retry-After", "1")]
+                "429 Too Many Requests",
+                [("Content-Type", "application/json"), ("Retry-After", "1"), *rate_headers],
             )
             return [body]
         try:
@@ -86,7 +114,7 @@ class VendorFake:
         finally:
             with self._lock:
                 self._in_flight -= 1
-        start_response("200 OK", [("Content-Type", "application/json")])
+        start_response("200 OK", [("Content-Type", "application/json"), *rate_headers])
         return [body]
 
     def achieved_rate(self) -> float:

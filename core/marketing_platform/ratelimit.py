@@ -524,18 +524,19 @@ class RateBudget:
         return self._store.shared
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one call's place in the budget for the duration of the call."""
+    def slot(self) -> Iterator[float]:
+        """Hold one call's place in the budget for the duration of the call; yields the
+        admission time (seconds, the budget's clock), for :meth:`observe`."""
         if self._concurrency is not None:
             self._concurrency.acquire()
         try:
             token = self._lease()
             try:
-                self._admit()
+                admitted = self._admit()
                 with self._lock:
                     self._in_flight += 1
                 try:
-                    yield
+                    yield admitted
                 finally:
                     with self._lock:
                         self._in_flight -= 1
@@ -556,7 +557,7 @@ class RateBudget:
             self._sleep(_LEASE_POLL_SECONDS)
         return token
 
-    def _admit(self) -> None:
+    def _admit(self) -> float:
         while True:
             with self._lock:
                 now = self._clock()
@@ -569,7 +570,7 @@ class RateBudget:
                         self._recent.append(stamp / 1000)
                         if self._on_admit is not None:
                             self._on_admit(stamp / 1000)
-                        return
+                        return stamp / 1000
                     wait = wait_ms / 1000
             self._sleep(wait)
 
@@ -609,34 +610,50 @@ class RateBudget:
         *,
         limit: int | None = None,
         reset_after: float | None = None,
+        sent_at: float | None = None,
     ) -> float:
         """Feed a vendor's rate headers: ``remaining`` calls left in its window of
         ``interval_seconds`` (``limit`` calls per window, when it says; ``reset_after``
-        seconds until the window resets, when it says). Returns the pause it caused.
+        seconds until the window resets, when it says), as counted when the request
+        admitted at ``sent_at`` (what :meth:`slot` yielded; default: now) reached it.
+        Returns the pause it caused.
 
-        The budget already paces this process's calls under the vendor's limit, so a low
-        ``remaining`` that our own calls explain changes nothing (pausing then would
-        only give up the allowed rate). Only when the vendor counts more calls than we
-        made in its window (other integrations share the account), or none are left,
-        does every caller wait, and only as long as the vendor's window needs to free
-        the calls we are short of: ``reset_after`` when given, else the share of the
-        window those calls take."""
+        The budget already paces this process's calls under the vendor's limit, so a
+        count our own calls explain changes nothing, even at 0 left: pausing then would
+        only give up the allowed rate (even pacing brings every window's end to ~0).
+        Only when the vendor counted more calls than we sent in its window up to that
+        request (other integrations share the account) does every caller wait, and
+        only as long as the vendor's window needs to free the calls we are short of:
+        that share of the window, or ``reset_after`` when none are left.
+
+        A shared store's budget spans processes whose calls this process does not see,
+        so there only a vendor saying none are left pauses (until ``reset_after``, else
+        one call's share of the window)."""
         if remaining is None or not interval_seconds or interval_seconds <= 0:
             return 0.0
         window_limit = limit or max(1, round(self.limits.calls * interval_seconds / self.limits.per_seconds))
+        if self.shared:
+            if remaining > 0:
+                return 0.0
+            wait = (
+                reset_after
+                if reset_after is not None and reset_after >= 0
+                else interval_seconds / window_limit
+            )
+            self.pause(wait)
+            return wait
+        end = sent_at if sent_at is not None else self._clock()
         with self._lock:
-            horizon = self._clock() - interval_seconds
-            while self._recent and self._recent[0] <= horizon:
+            keep_from = self._clock() - 2 * interval_seconds
+            while self._recent and self._recent[0] <= keep_from:
                 self._recent.popleft()
-            ours = len(self._recent)
+            ours = sum(1 for stamp in self._recent if end - interval_seconds < stamp <= end)
         others = (window_limit - max(remaining, 0)) - ours  # calls the vendor counted that we did not make
-        tolerance = max(1, window_limit // 50)  # the budget's own guard absorbs this much
-        if remaining > 0 and others <= tolerance:
+        if others <= max(1, window_limit // 50):  # within the budget's own guard
             return 0.0
-        short = max(others, 1) if remaining > 0 else max(others, 1, ours)
-        wait = min(interval_seconds, short * interval_seconds / window_limit)
+        wait = min(interval_seconds, others * interval_seconds / window_limit)
         if reset_after is not None and reset_after >= 0:
-            wait = min(wait, reset_after) if remaining > 0 else reset_after
+            wait = reset_after if remaining <= 0 else min(wait, reset_after)
         self.pause(wait)
         return wait
 

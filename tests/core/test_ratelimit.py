@@ -7,6 +7,7 @@ import itertools
 import math
 import random
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -114,6 +115,28 @@ def test_a_low_remaining_that_our_own_calls_explain_does_not_pause(clock: FakeCl
 
     assert paused == 0
     assert clock() - stamp < 0.2, "the next call waited although the vendor's count matched ours"
+
+
+def test_none_left_by_our_own_calls_does_not_pause_either(clock: FakeClock) -> None:
+    budget = _budget(RateLimits(calls=10, per_seconds=1), clock)
+    sent = []
+    for _ in range(100):
+        with budget.slot() as admitted:
+            sent.append(admitted)
+
+    # the answer to the 100th call, counted by the vendor when that call arrived
+    assert budget.observe(remaining=0, interval_seconds=10, limit=100, sent_at=sent[-1]) == 0
+
+
+def test_a_shared_budget_pauses_only_when_the_vendor_has_none_left(tmp_path: Path) -> None:
+    budget = RateBudget(
+        RateLimits(calls=10, per_seconds=1), name="shared", store=f"sqlite:///{tmp_path / 'rate.db'}"
+    )
+    try:
+        assert budget.observe(remaining=3, interval_seconds=10, limit=100) == 0  # others' calls: shared
+        assert budget.observe(remaining=0, interval_seconds=10, limit=100, reset_after=0.25) == 0.25
+    finally:
+        budget.close()
 
 
 def test_others_using_the_account_pause_only_for_the_calls_we_are_short_of(clock: FakeClock) -> None:
