@@ -459,15 +459,24 @@ def _print_plan(plan: dict[str, Any]) -> None:
         for field, change in (entry.get("changes") or {}).items():
             before = redact(json.dumps(change["from"], default=str))
             after = redact(json.dumps(change["to"], default=str))
-            diff = f"{_clip(before)} -> {_clip(after)}"
-            out.print(f"    {escape(field)}: {escape(diff)}", highlight=False)
+            out.print(f"    {escape(field)}: {escape(_difference(before, after))}", highlight=False)
     if any(e.get("action") == "create" for e in plan["objects"] if e["object"] != "files"):
         out.print("  requests a create sends:", highlight=False)
         out.print_json(redact(json.dumps(redact_obj(plan["requests"]), default=str)))
 
 
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _difference(before: str, after: str, width: int = 36) -> str:
+    """``before -> after``, each cut to the part around where they first differ."""
+    start = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), None)
+    if start is None:
+        start = min(len(before), len(after))
+    start = max(0, start - width // 3)
+
+    def part(text: str) -> str:
+        piece = text[start : start + width]
+        return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+    return f"{part(before)} -> {part(after)}"
 
 
 def _report(
