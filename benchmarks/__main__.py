@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("throughput", "overhead", "discovery", "memory", "calls")
+BENCHMARKS = ("throughput", "overhead", "discovery", "memory", "calls", "scale")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -637,6 +637,9 @@ class Activator:
             created = adapter.publish_content(content, campaign=result.campaign, assets=result.assets)
             return _acted(created, "created")
         if already_sent(content, existing, now=_now(adapter)):
+            if _sent_by_an_earlier_attempt(result.record, existing):
+                note = "an earlier attempt of this activation sent it (its answer was lost); not sent again"
+                return _acted(existing.model_copy(update={"warnings": [*existing.warnings, note]}), "created")
             return _acted(existing, "blocked")
         changes = adapter.content_changes(content, existing, campaign=result.campaign, assets=result.assets)
         if changes is None:
@@ -717,6 +720,13 @@ def _now(adapter: MarketingPlatform) -> datetime:
 def _acted(response: R, action: Action, changes: Changes | None = None) -> R:
     """``response`` marked with the step's action (and the fields it changed)."""
     return response.model_copy(update={"action": action, "changed": sorted(changes or {})})
+
+
+def _sent_by_an_earlier_attempt(record: ActivationRecord, existing: PublishResponse) -> bool:
+    """Whether a sent email is this activation's own send, by an attempt that crashed
+    before recording it: the record ran before and the send is not older than it."""
+    sent = existing.sent_at or existing.scheduled_at
+    return record.attempts > 0 and sent is not None and sent >= record.started_at
 
 
 def _planned(changes: Changes | None) -> dict[str, Any]:

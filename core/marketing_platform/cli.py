@@ -785,9 +785,21 @@ def abandon(activation_id: str) -> None:
 @click.option("--hostname", "-n", help="The worker's node name (default: celery@HOST).")
 @click.option("--metrics-port", type=click.IntRange(min=1, max=65535), help="Serve Prometheus metrics.")
 @click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address the metrics listen on.")
+@click.option(
+    "--visibility-timeout",
+    type=click.FloatRange(min=1),
+    help="Seconds before a dead worker's unacknowledged task is delivered again (Redis broker; "
+    "default the broker's, 1 h; keep it above the longest schedule_at delay).",
+)
 @handle_errors
 def worker(
-    *, concurrency: int, loglevel: str, hostname: str | None, metrics_port: int | None, metrics_host: str
+    *,
+    concurrency: int,
+    loglevel: str,
+    hostname: str | None,
+    metrics_port: int | None,
+    metrics_host: str,
+    visibility_timeout: float | None,
 ) -> None:
     """Run a Celery worker that runs enqueued activations (broker: MARKETING_PLATFORM_BROKER).
 
@@ -796,7 +808,7 @@ def worker(
     vendors' rate budgets."""
     from .worker import make_app, worker_argv
 
-    app = make_app()
+    app = make_app(visibility_timeout=visibility_timeout)
     if metrics_port is not None:
         _serve_metrics(metrics_host, metrics_port)
     app.worker_main(list(worker_argv(concurrency=concurrency, loglevel=loglevel, hostname=hostname)))
@@ -815,8 +827,16 @@ def _serve_metrics(host: str, port: int) -> None:
             code="metrics",
             hint='pip install "marketing-platform[celery]"',
         ) from None
+    provider = MeterProvider(metric_readers=[PrometheusMetricReader()])
+    metrics.set_meter_provider(provider)
+    if metrics.get_meter_provider() is not provider:  # OpenTelemetry keeps the first one set
+        raise ConfigurationError(
+            "a meter provider is already configured (e.g. by opentelemetry-instrument), so "
+            "--metrics-port cannot serve the metrics",
+            code="metrics",
+            hint="export the metrics through the configured provider, or drop --metrics-port",
+        )
     start_http_server(port, addr=host)
-    metrics.set_meter_provider(MeterProvider(metric_readers=[PrometheusMetricReader()]))
 
 
 @main.command("new-adapter")

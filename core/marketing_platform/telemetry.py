@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 _SCOPE = "marketing_platform"
+#: The HTTP semantic conventions' buckets for durations in seconds (the SDK's default
+#: buckets are for milliseconds and would put every request in the first one).
+_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0]
 
 
 def _tracer() -> trace.Tracer:
@@ -54,13 +57,19 @@ class _Instruments:
             description="Activations finished, by platform and state",
         )
         self.duration = self.meter.create_histogram(
-            "http.client.request.duration", unit="s", description="Duration of vendor HTTP requests"
+            "http.client.request.duration",
+            unit="s",
+            description="Duration of vendor HTTP requests",
+            explicit_bucket_boundaries_advisory=_SECONDS_BUCKETS,
         )
         self.retries = self.meter.create_counter(
             "mplat.http.retries", unit="{retry}", description="Vendor requests sent again after a failure"
         )
         self.rate_waits = self.meter.create_histogram(
-            "mplat.rate_limit.wait", unit="s", description="Time spent waiting for the rate budget"
+            "mplat.rate_limit.wait",
+            unit="s",
+            description="Time spent waiting for the rate budget",
+            explicit_bucket_boundaries_advisory=_SECONDS_BUCKETS,
         )
 
 

@@ -9,9 +9,13 @@ task run twice (a killed worker's task delivered again) creates nothing twice.
 * ``acks_late`` + ``reject_on_worker_lost``: a task whose worker died is delivered again.
 * A retryable error (rate limit, unavailable, a lock held elsewhere) becomes a Celery
   retry delayed by the error's ``retry_after`` (else an exponential backoff); content
-  errors are never retried.
+  errors are never retried. So does finding the activation leased by another process
+  (a second delivery of the task, or a worker dead elsewhere whose lease has not run
+  out): a later attempt finds it finished, or resumes it. An activation abandoned
+  (``mplat abandon``) while its task was queued is not run.
 * ``schedule_at`` on a platform that cannot schedule natively (no
-  ``Capability.SCHEDULING``, e.g. Marketo) becomes the task's ETA.
+  ``Capability.SCHEDULING``, e.g. Marketo) becomes the task's ETA, and the record holds
+  a lease until then, so ``mplat replay --stale`` does not publish it early.
 
 The broker is ``MARKETING_PLATFORM_BROKER`` (e.g. ``redis://127.0.0.1:6379/0``); the
 activation log every worker shares is ``MARKETING_PLATFORM_LOG`` (PostgreSQL across
@@ -32,12 +36,15 @@ if TYPE_CHECKING:
 
     from .activation import Activator, Job
 
-__all__ = ["TASK_NAME", "enqueue", "make_app", "run_activation"]
+__all__ = ["TASK_NAME", "enqueue", "make_app", "run_activation", "scheduled_owner"]
 
 TASK_NAME = "mplat.activate"
 #: Retries of one activation before it is left ``failed`` (``mplat replay`` resumes it).
 MAX_RETRIES = 12
 BROKER_VARIABLE = "MARKETING_PLATFORM_BROKER"
+#: Seconds before its ETA that a scheduled activation's lease ends, so the task finds it
+#: free at the ETA although the lease was written a moment after its length was computed.
+SCHEDULE_MARGIN = 1.0
 
 _activator: Activator | None = None
 _activator_lock = threading.Lock()
@@ -102,11 +109,20 @@ def run_activation(activation_id: str, activator: Activator | None = None) -> di
     Returns ``{"id", "state", "retry_after", "retryable"}``: ``retryable`` is true when
     the activation failed for a reason a later attempt can overcome."""
     from .errors import MarketingPlatformError
+    from .log import ActivationLeased
 
     activator = activator or _shared_activator()
     try:
+        if activator.log.get(activation_id).state == "abandoned":  # given up while queued
+            return {"id": activation_id, "state": "abandoned", "retryable": False, "retry_after": None}
         result = activator.replay(activation_id)
-    except MarketingPlatformError as exc:  # e.g. another worker holds the lease
+    except ActivationLeased:
+        # Another process holds the lease: it is running the activation (this is a
+        # redelivered copy), or it died on another machine and its lease has not run
+        # out yet, or the lease is a schedule's (this worker's clock is a little ahead).
+        # A later attempt finds it finished, or resumes it once the lease is free.
+        return {"id": activation_id, "state": "not_run", "retryable": True, "retry_after": None}
+    except MarketingPlatformError as exc:
         return {"id": activation_id, "state": "not_run", "retryable": exc.retryable, "retry_after": None}
     error = result.error or {}
     return {
@@ -130,7 +146,10 @@ def enqueue(activator: Activator, jobs: Iterable[Job], app: Celery) -> list[str]
     """Record each job ``pending`` (write-ahead) and enqueue its task; the ids in order.
 
     A job whose platform cannot schedule natively and whose content has a future
-    ``schedule_at`` runs at that time (the task's ETA)."""
+    ``schedule_at`` runs at that time (the task's ETA). Until just before then
+    (``SCHEDULE_MARGIN``) its record holds a lease owned by ``scheduled-for-<UTC
+    time>``: ``mplat replay --stale`` (and ``--failed``) resume unfinished records
+    without a live lease, and must not publish a scheduled one early."""
     from .models import Capability
 
     ids: list[str] = []
@@ -143,11 +162,20 @@ def enqueue(activator: Activator, jobs: Iterable[Job], app: Celery) -> list[str]
         )
         eta = job.content.schedule_at
         native = Capability.SCHEDULING in activator.platform(job.platform).capabilities
-        if eta is not None and (native or eta <= datetime.now(UTC)):
+        ahead = (eta - datetime.now(UTC)).total_seconds() if eta is not None else 0.0
+        if eta is None or native or ahead <= 0:
             eta = None
+        elif ahead > SCHEDULE_MARGIN:
+            activator.log.claim(record.id, owner=scheduled_owner(eta), ttl=ahead - SCHEDULE_MARGIN)
         app.tasks[TASK_NAME].apply_async(args=[record.id], eta=eta)
         ids.append(record.id)
     return ids
+
+
+def scheduled_owner(eta: datetime) -> str:
+    """The lease owner that keeps a scheduled activation until ``eta`` (never a process:
+    no colon, so no host of this machine matches it and it is never presumed dead)."""
+    return f"scheduled-for-{eta.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def worker_argv(*, concurrency: int, loglevel: str, hostname: str | None) -> Sequence[str]:

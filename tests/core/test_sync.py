@@ -343,6 +343,32 @@ def test_a_scheduled_email_is_updated_until_its_time_passes(run: Any, shelf: She
     assert writes == []
 
 
+def test_a_replay_that_finds_its_own_lost_send_succeeds_without_sending_again(
+    shelf: Shelf, shelf_registry: Registry, tmp_path: Path
+) -> None:
+    log = ActivationLog(tmp_path / "crash.sqlite3")
+    content = email()
+    record = log.start(content_id=content.id, platform="shelf", content=content.model_dump(mode="json"))
+    log.begin_attempt(record.id)  # the first attempt sent the email, then died before recording it
+    log.finish(record.id, "failed", error={"type": "PlatformUnavailable", "message": "answer lost"})
+    shelf.contents[content.id] = {
+        "payload": {},
+        "status": "sent",
+        "sent_at": datetime.now(UTC),
+        "lists": ["Newsletter subscribers"],
+    }
+
+    with Activator(registry=shelf_registry, activation_log=log, fallback=[]) as activator:
+        result = activator.replay(record.id)
+
+    assert result.record.state == "succeeded", result.error
+    assert result.publish is not None
+    assert result.publish.action == "created"
+    assert any("earlier attempt" in w for w in result.publish.warnings)
+    assert shelf.sends == []
+    assert shelf.writes == []
+
+
 def test_a_blocked_record_is_not_replayed_by_replay_failed(run: Any, shelf: Shelf, tmp_path: Path) -> None:
     run(email())
     run(email())

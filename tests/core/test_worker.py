@@ -127,3 +127,51 @@ def test_content_errors_are_never_retried(
 
     assert retried == []
     assert activator.log.get(record.id).state == "failed"
+
+
+def test_a_scheduled_activation_is_neither_stale_nor_run_before_its_time(
+    activator: Activator, recorder: type[RecordingPlatform]
+) -> None:
+    """`mplat replay --stale` resumes unfinished records without a live lease: a
+    scheduled one (its task waits for the ETA in a worker) must not be published early."""
+    later = datetime.now(UTC) + timedelta(hours=1)
+    recorder.capabilities = frozenset(Capability) - {Capability.SCHEDULING}
+    app = _Sent(activator.log)
+    [scheduled] = enqueue(activator, [Job(blog_post(schedule_at=later), "recorder")], app)  # type: ignore[arg-type]
+    [now] = enqueue(activator, [Job(blog_post(id="now"), "recorder")], app)  # type: ignore[arg-type]
+
+    assert activator.log.stale(ttl=0) == [now], "only the unscheduled record is resumable"
+    early = run_activation(scheduled, activator)  # a worker whose clock runs ahead
+
+    assert early == {"id": scheduled, "state": "not_run", "retryable": True, "retry_after": None}
+    assert recorder.calls == []
+    assert activator.log.get(scheduled).state == "pending"
+
+
+def test_a_task_for_an_activation_leased_elsewhere_is_retried_not_dropped(
+    activator: Activator, recorder: type[RecordingPlatform]
+) -> None:
+    """A redelivered task whose activation another machine holds (running it, or dead
+    with its lease not yet expired) retries later instead of being acknowledged."""
+    record = _pending(activator)
+    assert activator.log.claim(record.id, owner="other-machine.example:1:abc", ttl=60)
+
+    outcome = run_activation(record.id, activator)
+
+    assert outcome["retryable"] is True
+    assert outcome["state"] == "not_run"
+    assert recorder.calls == []
+
+
+def test_an_activation_abandoned_while_queued_is_not_run(
+    activator: Activator, recorder: type[RecordingPlatform]
+) -> None:
+    record = _pending(activator)
+    activator.abandon(record.id)
+
+    outcome = run_activation(record.id, activator)
+
+    assert outcome["state"] == "abandoned"
+    assert outcome["retryable"] is False
+    assert recorder.calls == []
+    assert activator.log.get(record.id).state == "abandoned"

@@ -20,15 +20,26 @@ from slugify import slugify
 
 from marketing_platform.activation import Activator
 from marketing_platform.log import ActivationLog, ActivationRecord
+from marketing_platform.testing import FakeClock
 from marketing_platform_hubspot.platform import HubSpotPlatform
 from marketing_platform_hubspot.settings import HubSpotSettings
 from marketing_platform_marketo.auth import clear_token_cache
 from marketing_platform_marketo.platform import MarketoPlatform
 from marketing_platform_marketo.settings import MarketoSettings
+from marketing_platform_pardot import PardotPlatform, PardotSettings
+from marketing_platform_sfmc import SfmcPlatform
+from marketing_platform_sfmc.settings import SfmcSettings
 from tests.hubspot.fake_hubspot import FakeClock as HubSpotClock
 from tests.hubspot.fake_hubspot import FakeHubSpot
 from tests.marketo.fake_marketo import FakeClock as MarketoClock
 from tests.marketo.fake_marketo import FakeMarketo, fake_with_templates
+from tests.pardot.fake_pardot import BUSINESS_UNIT as PARDOT_BUSINESS_UNIT
+from tests.pardot.fake_pardot import CLIENT_ID as PARDOT_CLIENT_ID
+from tests.pardot.fake_pardot import FakePardot
+from tests.sfmc import fake_sfmc
+from tests.sfmc.fake_sfmc import CLIENT_ID as SFMC_CLIENT_ID
+from tests.sfmc.fake_sfmc import SUBDOMAIN as SFMC_SUBDOMAIN
+from tests.sfmc.fake_sfmc import FakeSfmc
 
 from .faults import Faults, serve
 
@@ -303,3 +314,239 @@ def hubspot_rig_factory() -> Iterator[Callable[..., HubSpotRig]]:
 @pytest.fixture
 def hubspot(hubspot_rig_factory: Callable[..., HubSpotRig]) -> HubSpotRig:
     return hubspot_rig_factory()
+
+
+# ------------------------------------------------------------------- Marketing Cloud
+SFMC_SECRET = "sfmc-secret-for-reliability-0123"
+
+
+def sfmc_email(title: str = "Reliability mail", campaign: str = "Reliability journey") -> dict[str, Any]:
+    """An email for Marketing Cloud: a Content Builder HTML email in a campaign."""
+    return {
+        "kind": "email",
+        "title": title,
+        "summary": "What is new",
+        "body": "<h1>News</h1><p>Hello</p>",
+        "tags": ["newsletter"],
+        "email": {"subject": "Hello"},
+        "campaign": {"name": campaign, "description": "Reliability campaign"},
+    }
+
+
+@dataclass
+class SfmcRig:
+    fake: FakeSfmc
+    faults: Faults
+    url: str
+    clock: FakeClock
+    secret: str
+    made: list[SfmcPlatform] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "SFMC_SUBDOMAIN": SFMC_SUBDOMAIN,
+            "SFMC_CLIENT_ID": SFMC_CLIENT_ID,
+            "SFMC_CLIENT_SECRET": self.secret,
+            "SFMC_AUTH_BASE_URL": self.url,
+            "SFMC_RATE_LIMIT": "1000/1",
+            "MARKETING_PLATFORM_TIMEOUT": str(TIMEOUT),
+        }
+
+    def adapter(self, name: str = "sfmc", **overrides: Any) -> SfmcPlatform:
+        assert name == "sfmc", name
+        values: dict[str, Any] = {
+            "subdomain": SFMC_SUBDOMAIN,
+            "client_id": SFMC_CLIENT_ID,
+            "client_secret": self.secret,
+            "auth_base_url": self.url,
+            "rate_limit": "1000/1",
+            "timeout": TIMEOUT,
+        }
+        values.update(overrides)
+        platform = SfmcPlatform(SfmcSettings(**values), clock=self.clock, sleep=self.clock.sleep)
+        self.made.append(platform)
+        return platform
+
+    def activator(self, factory: Callable[[str], Any] | None = None, **options: Any) -> Activator:
+        return Activator(
+            activation_log=ActivationLog(log_path()), platform_factory=factory or self.adapter, **options
+        )
+
+    def campaigns(self, name: str) -> list[dict[str, Any]]:
+        return [c for c in self.fake.campaigns.values() if c["name"] == name]
+
+    def emails(self, title: str) -> list[dict[str, Any]]:
+        """HTML email assets made for the content titled ``title`` (the adapter names an
+        asset ``<title> [<content id>]``)."""
+        return [a for a in self.fake.of_type(208) if str(a["name"]).startswith(f"{title} [")]
+
+    def images(self, name: str) -> list[dict[str, Any]]:
+        return [a for a in self.fake.of_type(8, 20, 22, 23, 28) if a["name"] == name]
+
+
+@pytest.fixture
+def sfmc_rig_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., SfmcRig]]:
+    """``factory(secret=..., **fake_options)``: a served fake Marketing Cloud that accepts
+    ``secret`` as the client secret (the fake reads it from its module)."""
+    stack: list[Any] = []
+    rigs: list[SfmcRig] = []
+
+    def factory(*, hold: float = 0.0, secret: str = SFMC_SECRET, **options: Any) -> SfmcRig:
+        monkeypatch.setattr(fake_sfmc, "CLIENT_SECRET", secret)
+        clock = options.pop("clock", None) or FakeClock()
+        fake = FakeSfmc(clock=clock, **options)
+        faults = Faults(fake, hold=hold)
+        server = serve(faults)
+        url = server.__enter__()
+        stack.append(server)
+        rig = SfmcRig(fake, faults, url, clock, secret)
+        rigs.append(rig)
+        return rig
+
+    yield factory
+    for rig in rigs:
+        rig.faults.release_all()
+        for platform in rig.made:
+            platform.close()
+    for server in reversed(stack):
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def sfmc(sfmc_rig_factory: Callable[..., SfmcRig]) -> SfmcRig:
+    return sfmc_rig_factory()
+
+
+# ------------------------------------------------------- Account Engagement (Pardot)
+PARDOT_SECRET = "pardot-secret-for-reliability-0123"
+PARDOT_REFRESH = "pardot-refresh-for-reliability-0123"
+PARDOT_CAMPAIGN = "Reliability launch"
+PARDOT_LIST = "Reliability subscribers"
+
+
+def pardot_email(
+    content_id: str = "reliability-letter", campaign: str = PARDOT_CAMPAIGN, title: str = "Reliability letter"
+) -> dict[str, Any]:
+    """A list email for Account Engagement: creating it sends it to ``PARDOT_LIST``."""
+    return {
+        "id": content_id,
+        "kind": "email",
+        "title": title,
+        "summary": "What is new",
+        "body": "<h1>News</h1><p>Hello</p>",
+        "campaign": {"name": campaign},
+        "audience": {"lists": [PARDOT_LIST]},
+        "email": {
+            "subject": "Hello",
+            "from_name": "Acme",
+            "from_email": "news@acme.example",
+            "reply_to": "replies@acme.example",
+        },
+    }
+
+
+def seed_pardot(fake: FakePardot, *campaigns: str) -> FakePardot:
+    """What the business unit holds before a test: campaigns (v5 cannot create them) and
+    the list the emails go to."""
+    for name in campaigns or (PARDOT_CAMPAIGN,):
+        fake.add_campaign(name)
+    fake.add_list(PARDOT_LIST)
+    return fake
+
+
+@dataclass
+class PardotRig:
+    fake: FakePardot
+    faults: Faults
+    url: str
+    clock: FakeClock
+    secret: str
+    refresh_token: str
+    made: list[PardotPlatform] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "PARDOT_CLIENT_ID": PARDOT_CLIENT_ID,
+            "PARDOT_CLIENT_SECRET": self.secret,
+            "PARDOT_BUSINESS_UNIT_ID": PARDOT_BUSINESS_UNIT,
+            "PARDOT_BASE_URL": self.url,
+            "PARDOT_TOKEN_URL": self.url,
+            "PARDOT_RATE_LIMIT": "1000/1",
+            "MARKETING_PLATFORM_TIMEOUT": str(TIMEOUT),
+        }
+
+    def adapter(self, name: str = "pardot", **overrides: Any) -> PardotPlatform:
+        assert name == "pardot", name
+        values: dict[str, Any] = {
+            "client_id": PARDOT_CLIENT_ID,
+            "client_secret": self.secret,
+            "business_unit_id": PARDOT_BUSINESS_UNIT,
+            "base_url": self.url,
+            "token_url": self.url,
+            "rate_limit": "1000/1",
+            "timeout": TIMEOUT,
+        }
+        values.update(overrides)
+        platform = PardotPlatform(PardotSettings(**values), clock=self.clock, sleep=self.clock.sleep)
+        self.made.append(platform)
+        return platform
+
+    def refresh_adapter(self, name: str = "pardot") -> PardotPlatform:
+        return self.adapter(name, refresh_token=self.refresh_token)
+
+    def activator(self, factory: Callable[[str], Any] | None = None, **options: Any) -> Activator:
+        return Activator(
+            activation_log=ActivationLog(log_path()), platform_factory=factory or self.adapter, **options
+        )
+
+    def list_emails(self, name: str) -> list[dict[str, Any]]:
+        """List emails named ``name`` (the content id), recycle bin included."""
+        return self.fake.named("list-emails", name)
+
+    def sends(self, name: str) -> list[dict[str, Any]]:
+        """The sends of the list emails named ``name``: one per create, never deduplicated."""
+        ids = {e["id"] for e in self.list_emails(name)}
+        return [s for s in self.fake.sends if s["listEmailId"] in ids]
+
+
+@pytest.fixture
+def pardot_rig_factory() -> Iterator[Callable[..., PardotRig]]:
+    """``factory(secret=..., refresh_token=..., campaigns=(...), **fake_options)``: a
+    served fake Account Engagement (and Salesforce token endpoint), seeded."""
+    stack: list[Any] = []
+    rigs: list[PardotRig] = []
+
+    def factory(
+        *,
+        hold: float = 0.0,
+        secret: str = PARDOT_SECRET,
+        refresh_token: str = PARDOT_REFRESH,
+        campaigns: tuple[str, ...] = (),
+        **options: Any,
+    ) -> PardotRig:
+        clock = options.pop("clock", None) or FakeClock()
+        fake = seed_pardot(FakePardot(clock=clock, **options), *campaigns)
+        fake.clients = {PARDOT_CLIENT_ID: secret}
+        fake.refresh_tokens = {refresh_token}
+        faults = Faults(fake, hold=hold)
+        server = serve(faults)
+        url = server.__enter__()
+        stack.append(server)
+        rig = PardotRig(fake, faults, url, clock, secret, refresh_token)
+        rigs.append(rig)
+        return rig
+
+    yield factory
+    for rig in rigs:
+        rig.faults.release_all()
+        for platform in rig.made:
+            platform.close()
+    for server in reversed(stack):
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def pardot(pardot_rig_factory: Callable[..., PardotRig]) -> PardotRig:
+    return pardot_rig_factory()

@@ -20,10 +20,14 @@ from .conftest import (
     OAUTH_CLIENT_ID,
     HubSpotRig,
     MarketoRig,
+    PardotRig,
+    SfmcRig,
     hubspot_post,
     log_path,
     marketo_email,
     mplat,
+    pardot_email,
+    sfmc_email,
     write_content,
 )
 from .faults import serve
@@ -275,3 +279,130 @@ def test_mock_and_mailchimp_commands_never_show_a_secret(tmp_path: Path) -> None
             run.env["MAILCHIMP_BASE_URL"] = url
             run.many(("-vv", "check", "-p", "mailchimp"), ("check", "-p", "mailchimp", "--json"), code=None)
     assert run.leaks(CANARIES) == []
+
+
+# ------------------------------------------------- Marketing Cloud and Account Engagement
+SFMC_SECRET_CANARY = "canary-sfmc-client-secret-7a3c19"
+PARDOT_SECRET_CANARY = "canary-pardot-client-secret-2f81be"
+PARDOT_REFRESH_CANARY = "canary-pardot-refresh-token-c94d07"
+SALESFORCE_CANARIES = [SFMC_SECRET_CANARY, PARDOT_SECRET_CANARY, PARDOT_REFRESH_CANARY]
+
+
+def sfmc_echo(status: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A Marketing Cloud error whose message and validation errors echo the caller's
+    access token and the client secret."""
+
+    def body(environ: dict[str, Any]) -> dict[str, Any]:
+        token = bearer(environ)
+        return {
+            "message": f"Access token {token} may not do this (client_secret={SFMC_SECRET_CANARY})",
+            "errorcode": 0 if status == 401 else 10001,
+            "documentation": "https://developer.salesforce.com/docs",
+            "validationErrors": [{"message": f"views.html refused for {token}", "errorcode": 10001}],
+        }
+
+    return body
+
+
+def issued_sfmc_tokens(rig: SfmcRig) -> set[str]:
+    """Every access token the fake handed out (read back from what was sent to it)."""
+    return {r.authorization.removeprefix("Bearer ") for r in rig.fake.requests if r.authorization}
+
+
+def test_sfmc_commands_never_show_a_secret(sfmc_rig_factory: Callable[..., SfmcRig], tmp_path: Path) -> None:
+    rig = sfmc_rig_factory(secret=SFMC_SECRET_CANARY)
+    run = Runs({**rig.env, **BASE_ENV})
+    good = write_content(tmp_path, "good.yaml", sfmc_email("Canary mail", "Canary journey"))
+    bad = write_content(tmp_path, "bad.yaml", sfmc_email("Canary bad", "Canary bad journey"))
+    run.many(("-vv", "platforms"), ("platforms", "--json"))
+    succeeded = run.common("sfmc", good)
+    run("activate", str(good), "-p", "sfmc")  # re-activated: unchanged
+
+    assets = r"^/asset/v1/content/assets$"
+    rig.faults.add("respond", "POST", assets, status=400, body=sfmc_echo(400), times=2)
+    run("-vv", "activate", str(bad), "-p", "sfmc", "--json", code=1)
+    run("-vv", "replay", "--failed", code=1)  # the table shows the error too
+    run("-vv", "replay", "--failed", "--json")
+    # A 401 echoing the token, twice: one new token (a secret too), then the refusal shown.
+    rig.faults.add("respond", "GET", r"^/hub/v1/campaigns$", status=401, body=sfmc_echo(401), times=2)
+    run("-vv", "check", "-p", "sfmc", "--json", code=1)
+    token_echo = {
+        "error": "invalid_client",
+        "error_description": f"Client secret {SFMC_SECRET_CANARY} is not valid for this package",
+    }
+    rig.faults.add("respond", "POST", r"^/v2/token$", status=401, body=token_echo, times=2)
+    run.many(("-vv", "check", "-p", "sfmc"), ("check", "-p", "sfmc", "--json"), code=1)
+    run.after(succeeded)
+
+    assert len(rig.emails("Canary bad")) == 1  # the failing run was replayed to success
+    assert echoed_and_masked(run)
+    tokens = issued_sfmc_tokens(rig)
+    assert len(tokens) >= 3
+    assert run.leaks([*CANARIES, *SALESFORCE_CANARIES, *tokens]) == []
+
+
+def pardot_echo(code: int, *secrets: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A v5 error whose message echoes the caller's access token and ``secrets``."""
+
+    def body(environ: dict[str, Any]) -> dict[str, Any]:
+        return {"code": code, "message": f"access_token {bearer(environ)} refused ({' / '.join(secrets)})"}
+
+    return body
+
+
+def issued_pardot_tokens(rig: PardotRig) -> set[str]:
+    return {
+        c.headers["Authorization"].removeprefix("Bearer ")
+        for c in rig.fake.requests
+        if c.headers.get("Authorization", "").startswith("Bearer ")
+    }
+
+
+@pytest.mark.parametrize("mode", ["refresh_token", "client_credentials"])
+def test_pardot_commands_never_show_a_secret(
+    pardot_rig_factory: Callable[..., PardotRig], tmp_path: Path, mode: str
+) -> None:
+    """Both Salesforce OAuth flows: the client secret (and the refresh token) travel in
+    the token form; the access tokens Salesforce issues are secrets too."""
+    rig = pardot_rig_factory(
+        secret=PARDOT_SECRET_CANARY,
+        refresh_token=PARDOT_REFRESH_CANARY,
+        campaigns=("Canary launch", "Canary bad launch"),
+    )
+    refresh = {"PARDOT_REFRESH_TOKEN": PARDOT_REFRESH_CANARY} if mode == "refresh_token" else {}
+    secrets = [PARDOT_SECRET_CANARY, *refresh.values()]  # what this mplat is given, and echoed
+    run = Runs({**rig.env, **BASE_ENV, **refresh})
+    good = write_content(tmp_path, "good.yaml", pardot_email("canary-letter", "Canary launch"))
+    bad = write_content(tmp_path, "bad.json", pardot_email("canary-bad-letter", "Canary bad launch"))
+    run.many(("-vv", "platforms"), ("platforms", "--json"))
+    succeeded = run.common("pardot", good)
+    run("activate", str(good), "-p", "pardot", code=1)  # re-activated: blocked, already sent
+
+    rig.faults.add(
+        "respond",
+        "POST",
+        r"^/api/v5/objects/list-emails$",
+        status=400,
+        body=pardot_echo(154, *secrets),
+        times=2,
+    )
+    run("-vv", "activate", str(bad), "-p", "pardot", "--json", code=1)
+    run("-vv", "replay", "--failed", code=1)
+    run("-vv", "replay", "--failed", "--json")
+    # 184 echoing the token, twice: one new token, then the refusal shown.
+    rig.faults.add(
+        "respond", "GET", r"^/api/v5/objects/account$", status=401, body=pardot_echo(184, *secrets), times=2
+    )
+    run("-vv", "check", "-p", "pardot", "--json", code=1)
+    token_echo = {"error": "invalid_grant", "error_description": f"{' / '.join(secrets)} expired"}
+    rig.faults.add("respond", "POST", r"^/services/oauth2/token$", status=400, body=token_echo, times=2)
+    run.many(("-vv", "check", "-p", "pardot"), ("check", "-p", "pardot", "--json"), code=1)
+    run.after(succeeded)
+
+    assert [r["grant_type"] for r in rig.fake.token_requests] == [mode] * len(rig.fake.token_requests)
+    assert len(rig.sends("canary-letter")) == len(rig.sends("canary-bad-letter")) == 1
+    assert len(rig.fake.sends) == 2
+    assert echoed_and_masked(run)
+    tokens = issued_pardot_tokens(rig)
+    assert len(tokens) >= 3
+    assert run.leaks([*CANARIES, *SALESFORCE_CANARIES, *tokens]) == []
