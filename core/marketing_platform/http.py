@@ -12,7 +12,14 @@ Adapters supply two things:
 * ``parse(response) -> T``: turns a response into a value or raises a
   :class:`~marketing_platform.errors.MarketingPlatformError` from the vendor's error
   table. Raising :class:`TokenExpired` asks for one fresh token and one more attempt.
-* an optional :class:`TokenProvider` for the ``Authorization`` header.
+* an optional :class:`TokenProvider` for the ``Authorization`` header: a static key is
+  :class:`HeaderToken` (any header, e.g. ``HeaderToken("X-Api-Key", settings.api_key)``),
+  :class:`BearerToken` or :class:`BasicToken`; OAuth adapters write their own.
+
+The base URL must be ``https://`` (plain ``http://`` only for a loopback host, as tests
+use) and carry no credentials: :class:`PlatformHTTP` refuses anything else with a
+:class:`~marketing_platform.errors.ConfigurationError` before a request is sent, and
+refuses an absolute request URL that breaks the same rule, so no adapter can skip it.
 
 A vendor's rate headers are read declaratively: give :class:`RateHeaders` (which header
 says how many calls are left, the limit, the window, the reset) and every response is
@@ -44,6 +51,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
 import httpx
+from pydantic import SecretStr
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from .errors import (
@@ -55,6 +63,7 @@ from .errors import (
 )
 from .ratelimit import RateBudget, Sleep
 from .redaction import mask_secret_fields, mask_secret_text, redact
+from .settings import check_base_url, is_loopback_host
 
 log = logging.getLogger("marketing_platform.http")
 
@@ -79,6 +88,90 @@ class TokenProvider(Protocol):
 
     def invalidate(self) -> None:
         """Forget the current token; the next ``auth_headers`` fetches a fresh one."""
+
+
+class HeaderToken:
+    """A static credential sent in one header on every request (a :class:`TokenProvider`).
+
+    ``HeaderToken("api-key", settings.api_key)`` sends ``api-key: <key>``; with
+    ``scheme`` the value is prefixed: ``HeaderToken("Authorization", token,
+    scheme="Bearer")`` sends ``Authorization: Bearer <token>``. The value is read from
+    the ``SecretStr`` per request and never shown (``repr`` prints ``***``). A static key
+    cannot be refreshed: :meth:`invalidate` does nothing, so a 401 is final.
+    """
+
+    #: False: the vendor refusing this credential is final (no fresh token to fetch).
+    refreshable = False
+
+    def __init__(self, header: str, token: SecretStr, *, scheme: str | None = None) -> None:
+        self.header = header
+        self.scheme = scheme
+        self._token = token
+
+    def auth_headers(self) -> dict[str, str]:
+        value = self._token.get_secret_value()
+        return {self.header: f"{self.scheme} {value}" if self.scheme else value}
+
+    def invalidate(self) -> None:
+        """Nothing to forget: a static key does not expire (the user replaces it)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(header={self.header!r}, token='***')"
+
+
+class BearerToken(HeaderToken):
+    """``Authorization: Bearer <token>`` for a static token (a private app token, a
+    personal access token)."""
+
+    def __init__(self, token: SecretStr) -> None:
+        super().__init__("Authorization", token, scheme="Bearer")
+
+
+class BasicToken(HeaderToken):
+    """HTTP basic authentication: ``Authorization: Basic base64(username:password)``
+    (Mailchimp takes any user name with the API key as the password)."""
+
+    def __init__(self, username: str, password: SecretStr) -> None:
+        super().__init__("Authorization", password, scheme="Basic")
+        self.username = username
+
+    def auth_headers(self) -> dict[str, str]:
+        import base64
+
+        pair = f"{self.username}:{self._token.get_secret_value()}".encode()
+        return {self.header: "Basic " + base64.b64encode(pair).decode("ascii")}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(username={self.username!r}, password='***')"
+
+
+def require_safe_url(url: str, what: str, *, platform: str | None = None) -> None:
+    """Raise :class:`~marketing_platform.errors.ConfigurationError` unless ``url`` is
+    ``https://`` (plain ``http://`` only for a loopback host) without credentials.
+
+    ``what`` names the URL in the message (a variable such as ``ACME_BASE_URL``); the
+    message never shows a ``user:password@`` part. Base URLs get the full
+    :func:`~marketing_platform.settings.check_base_url` rule (no query, no fragment);
+    this is the part of it that holds for any URL a request goes to."""
+    try:
+        parsed = httpx.URL(url)
+        problem = None
+        if parsed.userinfo:
+            problem = f"{what} must not carry credentials (user:password@); set them in their own variables"
+        elif parsed.scheme not in {"http", "https"} or not parsed.host:
+            problem = f"{what} must be a URL like https://host"
+        elif parsed.scheme == "http" and not is_loopback_host(parsed.host):
+            problem = f"{what} must use https:// (plain http is allowed only for loopback hosts)"
+    except httpx.InvalidURL:
+        problem = f"{what} must be a URL like https://host"
+    if problem:
+        raise ConfigurationError(problem, platform=platform, code="settings", hint=_URL_HINT)
+
+
+_URL_HINT = (
+    "use the vendor's https:// address; plain http:// is only for a fake on 127.0.0.1 / localhost, "
+    "and credentials go in their own settings, never in a URL"
+)
 
 
 @dataclass(frozen=True)
@@ -216,15 +309,15 @@ class PlatformHTTP:
         seed: int | None = None,
         http2: bool = False,
         rate_headers: RateHeaders | None = None,
+        setting: str | None = None,
     ) -> None:
-        if httpx.URL(base_url).userinfo:
-            # httpx would send them as Basic auth and show them in every URL it prints.
-            raise ConfigurationError(
-                f"the base URL of {platform} must not carry credentials (user:password@)",
-                platform=platform,
-                code="settings",
-                hint="give credentials through the adapter's settings, never in a URL",
-            )
+        # The core's rule, whatever the adapter's settings checked: https (http only for
+        # loopback), no credentials (httpx would send them as Basic auth and show them in
+        # every URL it prints), no query or fragment. ``setting`` names the variable.
+        try:
+            check_base_url(base_url, setting or f"the base URL of {platform}")
+        except ValueError as exc:
+            raise ConfigurationError(str(exc), platform=platform, code="settings", hint=_URL_HINT) from None
         self.platform = platform
         self.budget = budget
         self.tokens = tokens
@@ -282,6 +375,8 @@ class PlatformHTTP:
         not retryable unless the request is idempotent.
         """
         method = method.upper()
+        if "://" in path.partition("?")[0]:  # an absolute URL replaces the base URL: same rule
+            require_safe_url(path, f"the URL of a {method} request", platform=self.platform)
         request = _Request(method, path, params, data, json, files, headers, authenticated, counted)
         safe_to_repeat = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         reauthenticated = False

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from .http import PlatformHTTP, TokenProvider
     from .registry import Hooks
     from .sync import Changes
+
+T = TypeVar("T")
 
 #: The plugin API this core implements. An adapter declares the version it was built
 #: for in ``plugin_api_version``; a different major version is reported as broken.
@@ -117,9 +119,16 @@ class MarketingPlatform(ABC):
     ) -> PlatformHTTP:
         """The adapter's HTTP client: shared retry/rate layer, timeout from settings.
 
-        Clients (and the budgets made for them) are closed by :meth:`close`.
+        ``base_url`` must be ``https://`` (``http://`` only for a loopback host) without
+        credentials: anything else is a :class:`ConfigurationError` naming the setting
+        that holds it, whatever the settings model checked. ``options`` go to
+        :class:`~marketing_platform.http.PlatformHTTP` (``rate_headers``, ``http2``,
+        ``max_attempts`` ...). Clients (and the budgets made for them) are closed by
+        :meth:`close`.
         """
         from .http import PlatformHTTP
+
+        options.setdefault("setting", self._setting_holding(base_url))
 
         if budget is None:
             budget = RateBudget(
@@ -127,6 +136,9 @@ class MarketingPlatform(ABC):
                 name=self.name,
                 key=f"{self.name}:{self.budget_key()}",
                 store=self.core_settings.rate_store,
+                # a dead process's shared concurrency places free up soon after its
+                # requests would have timed out, not minutes later
+                lease_seconds=self.settings.timeout * 1.5 + 5,
                 clock=self.clock,
                 sleep=self.sleep,
             )
@@ -144,6 +156,15 @@ class MarketingPlatform(ABC):
         )
         self._http.append(http)
         return http
+
+    def _setting_holding(self, url: str) -> str | None:
+        """The environment variable whose setting holds ``url`` (for error messages)."""
+        wanted = url.rstrip("/")
+        for field in type(self.settings).model_fields:
+            value = getattr(self.settings, field, None)
+            if isinstance(value, str) and value.rstrip("/") == wanted:
+                return self.settings.env_name(field)
+        return None
 
     def transform(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         """``payload`` after every ``mplat_transform_payload`` hook had its say.
@@ -164,6 +185,23 @@ class MarketingPlatform(ABC):
         ``exclusive("campaign", spec.name)`` around :meth:`create_campaign`.
         """
         return self._locks(f"{kind} {name!r} on {self.name}")
+
+    def find_or_create(
+        self, kind: str, name: str, find: Callable[[], T | None], create: Callable[[], T]
+    ) -> T:
+        """The shared vendor object ``kind`` called ``name``: ``find()``'s answer, or
+        ``create()``'s when it finds nothing, both under :meth:`exclusive` so two
+        activations needing the same new object create it once::
+
+            tag_id = self.find_or_create("blog tag", name, lambda: self._tag_id(name),
+                                         lambda: self._create_tag(name))
+
+        ``find`` must be a read-only look-up that sees what ``create`` makes (return
+        None for "not there"); mark what ``find`` returns as reused yourself when the
+        caller needs to know (``CampaignResponse(reused=True)``)."""
+        with self.exclusive(kind, name):
+            found = find()
+            return create() if found is None else found
 
     def bind_locks(self, locks: LockProvider) -> None:
         """Use ``locks`` for :meth:`exclusive` (the pipeline binds locks that span processes)."""

@@ -1,13 +1,13 @@
 """``mplat new-adapter``: write a new adapter distribution skeleton.
 
 The skeleton is a complete, installable distribution that passes the conformance kit
-out of the box against an in-memory fake::
+out of the box against a fake served on a loopback port::
 
     marketing-platform-<name>/
       pyproject.toml                 entry point marketing_platform.adapters: <name>
       README.md
       marketing_platform_<name>/     __init__, platform, settings, mapping, errors, py.typed
-      tests/fake_<name>.py           the in-memory fake vendor (httpx.MockTransport)
+      tests/fake_<name>.py           the fake vendor (a WSGI app the kit serves on loopback)
       tests/test_conformance.py      AdapterConformance wired to the fake
 
 The templates live in ``marketing_platform/templates/adapter`` (``string.Template``

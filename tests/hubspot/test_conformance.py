@@ -17,7 +17,14 @@ from marketing_platform.errors import (
     PlatformUnavailable,
     RateLimitError,
 )
-from marketing_platform.testing import SAMPLE_LIST, AdapterConformance, ErrorCase, Snapshot, respond_with
+from marketing_platform.testing import (
+    SAMPLE_LIST,
+    AdapterConformance,
+    ErrorCase,
+    FakeClock,
+    Snapshot,
+    respond_with,
+)
 from marketing_platform_hubspot.platform import HubSpotPlatform
 
 from .conftest import BLOG_ID, TOKEN
@@ -33,8 +40,8 @@ class TestHubSpotKit(AdapterConformance):
     read_only_exempt_paths = frozenset({"/oauth/v1/token"})
 
     @pytest.fixture
-    def fake(self) -> FakeHubSpot:
-        fake = FakeHubSpot()
+    def fake(self, kit_clock: FakeClock) -> FakeHubSpot:
+        fake = FakeHubSpot(clock=kit_clock)  # its rate limits count on the adapter's clock
         fake.lists["501"] = {
             "listId": "501",
             "name": SAMPLE_LIST,

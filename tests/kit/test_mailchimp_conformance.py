@@ -13,6 +13,7 @@ from marketing_platform.errors import (
     PlatformUnavailable,
     RateLimitError,
 )
+from marketing_platform.ratelimit import RateLimits
 from marketing_platform.testing import AdapterConformance, ErrorCase, Snapshot, respond_with
 from marketing_platform_mailchimp import MailchimpPlatform
 
@@ -41,6 +42,11 @@ class TestMailchimpConformance(AdapterConformance):
     @pytest.fixture
     def fake_snapshot(self, fake: FakeMailchimp) -> Snapshot:
         return fake.counts
+
+    @pytest.fixture
+    def vendor_limits(self) -> RateLimits:
+        # Mailchimp documents 10 simultaneous connections per key and no per-second quota.
+        return RateLimits(calls=10, per_seconds=1, max_concurrent=10)
 
     @pytest.fixture
     def error_cases(self) -> list[ErrorCase]:

@@ -70,7 +70,7 @@ def test_generated_conformance_test_passes(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "14 passed" in completed.stdout
+    assert "20 passed" in completed.stdout
 
 
 @pytest.mark.parametrize("name", ["Acme", "1acme", "acme-cloud", "acme__x", "class", "a" * 41, ""])

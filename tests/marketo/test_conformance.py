@@ -14,7 +14,14 @@ from marketing_platform.errors import (
     RateLimitError,
 )
 from marketing_platform.models import Content
-from marketing_platform.testing import AdapterConformance, ErrorCase, Responder, Snapshot, respond_with
+from marketing_platform.testing import (
+    AdapterConformance,
+    ErrorCase,
+    FakeClock,
+    Responder,
+    Snapshot,
+    respond_with,
+)
 from marketing_platform_marketo.auth import clear_token_cache
 from marketing_platform_marketo.platform import MarketoPlatform
 
@@ -40,8 +47,9 @@ class TestMarketoKit(AdapterConformance):
         clear_token_cache()  # tokens are shared by every adapter instance in a process
 
     @pytest.fixture
-    def fake(self) -> FakeMarketo:
-        return fake_with_templates(client_secret=SECRET)
+    def fake(self, kit_clock: FakeClock) -> FakeMarketo:
+        # its rate window counts on the adapter's clock
+        return fake_with_templates(clock=kit_clock, client_secret=SECRET)
 
     @pytest.fixture
     def adapter_env(self) -> dict[str, str]:

@@ -5,8 +5,11 @@ override its fixtures (see :mod:`marketing_platform.testing.conformance`). Helpe
 
 * :class:`FakeClock` - pass ``clock=clock, sleep=clock.sleep``: nothing really waits;
 * :class:`ErrorCase`, :func:`respond_with`, :func:`default_error_cases`,
-  :class:`FailingTransport`, :class:`RecordingTransport` - inject vendor failures and
-  record requests around your fake's transport;
+  :class:`FailingTransport`, :class:`FailNthTransport`, :class:`RecordingTransport`,
+  :class:`LimitingTransport` - inject vendor failures, enforce a rate limit and record
+  requests around your fake's transport;
+* :func:`serve`, :func:`serve_asgi`, :func:`asgi_to_wsgi` - run a WSGI (or ASGI) fake
+  on a loopback port;
 * :func:`sample_content`, :func:`sample_campaign`, :func:`sample_asset`, :func:`png_bytes`;
 * :func:`fake_install`, :func:`fake_install_project` - make a distribution's entry
   points discoverable without ``pip install``;
@@ -23,16 +26,29 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .clock import FakeClock
-    from .conformance import AdapterConformance, AdapterFactory, Kit, Snapshot, secret_values
+    from .conformance import AdapterConformance, AdapterFactory, Kit, Snapshot, labelled, secret_values
     from .install import fake_install, fake_install_project
-    from .samples import SAMPLE_LIST, png_bytes, sample_asset, sample_campaign, sample_content
+    from .samples import (
+        SAMPLE_LIST,
+        SAMPLE_TEMPLATE,
+        png_bytes,
+        sample_asset,
+        sample_campaign,
+        sample_content,
+    )
+    from .server import asgi_to_wsgi, serve, serve_asgi
     from .transports import (
         ErrorCase,
         FailingTransport,
+        FailNthTransport,
+        LimitingTransport,
         RecordingTransport,
         Responder,
+        SentRequest,
         default_error_cases,
+        forbidden_answer,
         respond_with,
+        retry_after_answer,
     )
 
 _EXPORTS = {
@@ -40,43 +56,63 @@ _EXPORTS = {
     "AdapterFactory": "conformance",
     "Kit": "conformance",
     "Snapshot": "conformance",
+    "labelled": "conformance",
     "secret_values": "conformance",
     "FakeClock": "clock",
     "fake_install": "install",
     "fake_install_project": "install",
     "SAMPLE_LIST": "samples",
+    "SAMPLE_TEMPLATE": "samples",
     "png_bytes": "samples",
     "sample_asset": "samples",
     "sample_campaign": "samples",
     "sample_content": "samples",
+    "asgi_to_wsgi": "server",
+    "serve": "server",
+    "serve_asgi": "server",
     "ErrorCase": "transports",
     "FailingTransport": "transports",
+    "FailNthTransport": "transports",
+    "LimitingTransport": "transports",
     "RecordingTransport": "transports",
     "Responder": "transports",
+    "SentRequest": "transports",
     "default_error_cases": "transports",
+    "forbidden_answer": "transports",
     "respond_with": "transports",
+    "retry_after_answer": "transports",
 }
 
 __all__ = [
     "SAMPLE_LIST",
+    "SAMPLE_TEMPLATE",
     "AdapterConformance",
     "AdapterFactory",
     "ErrorCase",
+    "FailNthTransport",
     "FailingTransport",
     "FakeClock",
     "Kit",
+    "LimitingTransport",
     "RecordingTransport",
     "Responder",
+    "SentRequest",
     "Snapshot",
+    "asgi_to_wsgi",
     "default_error_cases",
     "fake_install",
     "fake_install_project",
+    "forbidden_answer",
+    "labelled",
     "png_bytes",
     "respond_with",
+    "retry_after_answer",
     "sample_asset",
     "sample_campaign",
     "sample_content",
     "secret_values",
+    "serve",
+    "serve_asgi",
 ]
 
 

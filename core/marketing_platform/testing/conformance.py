@@ -40,17 +40,36 @@ Fixtures (all optional except where your adapter needs them):
     ``transport``, ``clock`` and ``sleep`` (a :class:`FakeClock`: nothing really waits).
     If you override it, honour the ``transport`` argument: the kit wraps your fake's
     transport to record requests and to inject failures.
+``vendor_limits``
+    The vendor's documented rate limit (a :class:`RateLimits`); the adapter's declared
+    ``rate_limits`` must not exceed it. Default: the declared ``rate_limits`` (so
+    declare it to have the comparison mean something).
+``rate_limit_answer``
+    Given seconds, the vendor's "too many requests, wait that long" answer (default:
+    ``429`` with ``Retry-After``); the next request must wait at least that long.
+``step_failure``
+    The failure injected on each request of each operation in turn (default: ``403``
+    with a JSON message); every operation must then raise.
 
 Class attributes: ``adapter_class`` (required); ``read_only_exempt_paths``: path
-suffixes ``check()`` may send a non-GET request to (an OAuth token endpoint).
+suffixes ``check()`` may send a non-GET request to (an OAuth token endpoint), which the
+budget checks do not count either; ``base_url_settings``: the settings holding base
+URLs (default: every ``str`` setting whose name ends in ``url``).
 Override :meth:`AdapterConformance.reset_process_state` when the adapter keeps state
 per process (a token cache shared by instances): the kit calls it between error cases.
+
+Every failure says what to fix and links the section of ``docs/adapters.md`` that
+explains it. Run one check with ``pytest -k NAME`` (e.g. ``-k "burst or rate_limit"``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import threading
+import types
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -61,8 +80,10 @@ import httpx
 import pytest
 from pydantic import AliasChoices, SecretStr
 
-from ..errors import ConfigurationError, ContentRejected, MarketingPlatformError
+from ..assets import load_asset
+from ..errors import ConfigurationError, ContentRejected, MarketingPlatformError, RateLimitError
 from ..models import (
+    Asset,
     AssetsResponse,
     CampaignResponse,
     CampaignSpec,
@@ -77,8 +98,19 @@ from ..platform import PLUGIN_API_VERSION, MarketingPlatform
 from ..ratelimit import RateLimits
 from ..settings import PlatformSettings
 from .clock import FakeClock
-from .samples import sample_asset, sample_campaign, sample_content
-from .transports import ErrorCase, FailingTransport, RecordingTransport, default_error_cases
+from .samples import png_bytes, sample_asset, sample_campaign, sample_content
+from .transports import (
+    ErrorCase,
+    FailingTransport,
+    FailNthTransport,
+    LimitingTransport,
+    RecordingTransport,
+    SentRequest,
+    default_error_cases,
+    forbidden_answer,
+    operation,
+    retry_after_answer,
+)
 
 if TYPE_CHECKING:
     from ..activation import ActivationResult
@@ -90,6 +122,25 @@ Snapshot = Callable[[], object]
 
 _OPERATIONS = ("create_campaign", "publish_content", "upload_assets", "get_status", "check")
 _SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "APIKEY", "PRIVATE_KEY")
+#: The operations the kit labels, so a failure can name the one that sent a request.
+_LABELLED = (
+    "upload_assets",
+    "create_campaign",
+    "update_campaign",
+    "publish_content",
+    "update_content",
+    "find_campaign",
+    "find_content",
+    "campaign_changes",
+    "content_changes",
+    "get_status",
+    "check",
+)
+#: Seconds the kit's rate-limit answer asks the adapter to wait.
+LIMIT_WAIT = 7.0
+#: A plain-http, non-loopback URL and one carrying credentials: both must be refused.
+_UNSAFE_URLS = ("http://kit-plain-http.example", "https://kit:kit-password-0000@kit.example")
+DOCS = "docs/adapters.md"
 
 
 class AdapterFactory(Protocol):
@@ -116,6 +167,45 @@ def _env_names(model: type[PlatformSettings], field_name: str) -> set[str]:
         elif isinstance(alias, AliasChoices):
             names.update(str(choice).upper() for choice in alias.choices if isinstance(choice, str))
     return names
+
+
+def labelled(adapter: MarketingPlatform) -> MarketingPlatform:
+    """``adapter`` with its operations labelling the requests they send (see
+    :func:`~marketing_platform.testing.transports.operation`), so a recorded request
+    names the operation that sent it."""
+    for name in _LABELLED:
+        method = getattr(adapter, name)
+
+        @functools.wraps(method)
+        def wrapper(*args: Any, _method: Any = method, _name: str = name, **kwargs: Any) -> Any:
+            with operation(_name):
+                return _method(*args, **kwargs)
+
+        setattr(adapter, name, wrapper)
+    return adapter
+
+
+def _is_secret(annotation: Any) -> bool:
+    """True when a settings field's annotation is ``SecretStr`` (or ``SecretStr | None``)."""
+    if annotation is SecretStr:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_secret(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def _is_text(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(arg is str for arg in typing.get_args(annotation))
+    return False
+
+
+def _rate(limits: RateLimits) -> str:
+    return f"{limits.calls} calls per {limits.per_seconds:g} s"
 
 
 @dataclass
@@ -182,7 +272,7 @@ class Kit:
         activation_log = ActivationLog(self.folder.parent / f"mplat-kit-{log}.sqlite3")
 
         def factory(name: str) -> MarketingPlatform:
-            return self.factory(transport if transport is not None else self.fake_transport)
+            return labelled(self.factory(transport if transport is not None else self.fake_transport))
 
         with Activator(
             registry=Registry(), activation_log=activation_log, platform_factory=factory, fallback=[]
@@ -202,6 +292,35 @@ class Kit:
         kind = sorted(adapter.supported_kinds())[0]
         return self.publish(adapter, self.sample(kind))
 
+    def next_window(self) -> None:
+        """Let one window of the adapter's declared budget pass on the kit's clock, so
+        the next adapter (with a budget of its own) starts where a vendor counting on
+        that clock has forgotten the calls before. Give a fake that enforces a rate
+        limit the ``kit_clock`` fixture as its clock."""
+        self.clock.advance(self.adapter_class.rate_limits.per_seconds + 1)
+
+    def variant(self, content: Content, tag: str) -> Content:
+        """``content`` as a new object: id and title carry ``tag`` (so nothing the fake
+        holds already is found for it)."""
+        return content.model_copy(update={"id": f"{content.id}-{tag}", "title": f"{content.title} {tag}"})
+
+    def run(self, adapter: MarketingPlatform, step: str, tag: str) -> object:
+        """Run the kit operation ``step`` (``create_campaign``, ``upload_assets`` or
+        ``publish:KIND``) on new input named by ``tag``; returns its result."""
+        if step == "create_campaign":
+            return adapter.create_campaign(
+                self.campaign.model_copy(update={"name": f"{self.campaign.name} {tag}"})
+            )
+        if step == "upload_assets":
+            side = 1 + sum(map(ord, tag)) % 97  # new bytes for each tag: nothing to reuse
+            folder = self.folder / tag
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"kit-{tag}.png").write_bytes(png_bytes(side, side))
+            asset = Asset(path=Path(f"kit-{tag}.png"), alt_text="A grey square")
+            return adapter.upload_assets([load_asset(asset, folder, max_bytes=adapter.max_asset_bytes)])
+        kind = step.removeprefix("publish:")
+        return self.publish(adapter, self.variant(self.sample(kind), tag))
+
     def close(self) -> None:
         for adapter in self._open:
             adapter.close()
@@ -217,6 +336,8 @@ class AdapterConformance:
 
     adapter_class: ClassVar[type[MarketingPlatform]]
     read_only_exempt_paths: ClassVar[frozenset[str]] = frozenset()
+    #: Settings holding base URLs (None: every ``str`` setting whose name ends in ``url``).
+    base_url_settings: ClassVar[tuple[str, ...] | None] = None
 
     def reset_process_state(self) -> None:
         """Forget state the adapter shares between instances (e.g. a token cache).
@@ -251,6 +372,21 @@ class AdapterConformance:
     @pytest.fixture
     def error_cases(self) -> list[ErrorCase]:
         return default_error_cases()
+
+    @pytest.fixture
+    def vendor_limits(self) -> RateLimits:
+        """The vendor's documented rate limit; the declared ``rate_limits`` must fit in it."""
+        return self.adapter_class.rate_limits
+
+    @pytest.fixture
+    def rate_limit_answer(self) -> Callable[[float], httpx.Response]:
+        """The vendor's answer asking to wait the given seconds (default: 429 + Retry-After)."""
+        return retry_after_answer
+
+    @pytest.fixture
+    def step_failure(self) -> Callable[[httpx.Request], httpx.Response]:
+        """The failure injected on one request of an operation (default: 403)."""
+        return forbidden_answer
 
     @pytest.fixture
     def kit_clock(self) -> FakeClock:
@@ -316,8 +452,8 @@ class AdapterConformance:
         assert issubclass(cls, MarketingPlatform), f"{cls!r} is not a MarketingPlatform subclass"
         missing = sorted(getattr(cls, "__abstractmethods__", ()))
         assert not missing, f"{cls.__name__} does not implement: {', '.join(missing)}"
-        for operation in _OPERATIONS:
-            assert getattr(cls, operation) is not getattr(MarketingPlatform, operation), operation
+        for method in _OPERATIONS:
+            assert getattr(cls, method) is not getattr(MarketingPlatform, method), method
         name = getattr(cls, "name", "")
         assert isinstance(name, str), "name must be a string"
         assert name, "the adapter class declares no name"
@@ -521,12 +657,15 @@ class AdapterConformance:
             assert again.external_id == first.external_id, (
                 "a second create_campaign of the same name made another campaign "
                 f"({first.external_id} then {again.external_id}); look it up by name first "
-                "(find_campaign) and return it with reused=True"
+                f"(find_campaign) and return it with reused=True ({DOCS}#identity)"
             )
             assert again.reused, "a repeated create_campaign must report reused=True"
         if kit.snapshot is not None:
             assert once != before, "create_campaign changed nothing in the fake (is fake_snapshot right?)"
-            assert kit.state() == once, "a repeated create_campaign created another object"
+            assert kit.state() == once, (
+                "a repeated create_campaign created another object: look it up by name first "
+                f"({DOCS}#identity)"
+            )
 
     # ------------------------------------------------------------------- sync
     def test_reactivation_writes_nothing_and_creates_nothing(self, kit: Kit) -> None:
@@ -547,6 +686,7 @@ class AdapterConformance:
                 again = kit.activate(content, log=log, transport=recorder)
                 writes = recorder.writes(self.read_only_exempt_paths)
                 where = "the same log" if log == "kit" else "a fresh activation log"
+                self._assert_nothing_made_twice(recorder, kind, where)
                 assert again.publish is not None, f"re-activating the {kind} sample: {again.error}"
                 if first.publish.status == "sent":
                     assert again.record.state == "blocked", (
@@ -573,6 +713,22 @@ class AdapterConformance:
                 if kit.snapshot is not None:
                     assert kit.state() == before, f"re-activating the {kind} sample changed the fake"
 
+    def _assert_nothing_made_twice(self, recorder: RecordingTransport, kind: str, where: str) -> None:
+        """Fail naming the operation and request when a re-activation created again."""
+        written = recorder.written(self.read_only_exempt_paths)
+        creates = [sent for sent in written if sent.operation in {"publish_content", "create_campaign"}]
+        if not creates:
+            return
+        sent = next((s for s in creates if s.operation == "publish_content"), creates[0])
+        if sent.operation == "create_campaign":
+            what, how = "the campaign up by its name", "find_campaign, and return it with reused=True"
+        else:
+            what, how = "the object up by its content id", "find_content"
+        pytest.fail(
+            f"{sent.operation} sent a second {sent} on re-activation; look {what} first ({DOCS}#identity): "
+            f"implement {how} [the {kind} sample, {where}; all writes: {[str(w) for w in written]}]"
+        )
+
     def test_an_edit_updates_the_object_in_place(self, kit: Kit) -> None:
         """An edited body and title reach the existing object (``updated``); nothing
         new is created. A sent email is never changed or sent again."""
@@ -586,6 +742,7 @@ class AdapterConformance:
             )
             recorder = RecordingTransport(kit.fake_transport)
             again = kit.activate(edited, transport=recorder)
+            self._assert_nothing_made_twice(recorder, kind, "edited")
             assert again.publish is not None, f"re-activating the edited {kind} sample: {again.error}"
             if first.publish.status == "sent":
                 writes = recorder.writes(self.read_only_exempt_paths)
@@ -612,8 +769,337 @@ class AdapterConformance:
             changes = adapter.content_changes(edited, found, campaign=campaign, assets=again.assets)
             assert changes == {}, f"after the update the platform still differs from the edit: {changes}"
 
+    # ------------------------------------------------------------------ limits
+    def test_declared_budget_fits_the_vendor(self, kit: Kit, vendor_limits: RateLimits) -> None:
+        """The declared budget (``rate_limits``, as the adapter applies it) is within the
+        vendor's documented limit (the ``vendor_limits`` fixture): calls per second,
+        calls in flight and the daily quota."""
+        declared = kit.adapter().effective_rate_limits()
+        name = f"{self.adapter_class.__name__}.rate_limits"
+        fix = f"declare the vendor's documented limit in {name}, never more ({DOCS}#limits)"
+        declared_rate = declared.calls / declared.per_seconds
+        vendor_rate = vendor_limits.calls / vendor_limits.per_seconds
+        assert declared_rate <= vendor_rate * (1 + 1e-9), (
+            f"{name} allows {_rate(declared)} ({declared_rate:g}/s) but the vendor allows "
+            f"{_rate(vendor_limits)} ({vendor_rate:g}/s, the vendor_limits fixture): "
+            f"{declared_rate / vendor_rate:.3g}x too many; {fix}"
+        )
+        cap = vendor_limits.max_concurrent
+        if cap is not None:
+            assert (declared.max_concurrent or cap + 1) <= cap, (
+                f"{name} allows {declared.max_concurrent or 'unlimited'} calls in flight but the vendor "
+                f"allows {cap}: set max_concurrent; {fix}"
+            )
+        quota = vendor_limits.daily_quota
+        if quota is not None:
+            assert (declared.daily_quota or quota + 1) <= quota, (
+                f"{name} allows {declared.daily_quota or 'unlimited'} calls a day but the vendor allows "
+                f"{quota}: set daily_quota; {fix}"
+            )
+
+    def test_a_burst_stays_within_the_declared_budget(self, kit: Kit) -> None:
+        """A burst of more calls than one window allows, then threads beyond the
+        concurrency cap, through a fake limit enforcing the declared budget: not one
+        request over it (so not one limit answer from a vendor with that limit)."""
+        if kit.fake_transport is None:
+            pytest.skip("the adapter sends no HTTP requests")
+        probe = kit.adapter()
+        limits = probe.effective_rate_limits()
+        ref: str | None = None
+        kinds = sorted(self.adapter_class.supported_kinds())
+        if kinds:
+            ref = kit.publish(probe, kit.variant(kit.sample(kinds[0]), "burst")).external_id
+        kit.next_window()
+
+        def call(adapter: MarketingPlatform) -> None:
+            if ref:
+                adapter.get_status(ref)
+            else:
+                adapter.check()
+
+        exempt = self.read_only_exempt_paths
+        limiter = LimitingTransport(kit.fake_transport, limits, kit.clock, exempt=exempt)
+        adapter = kit.adapter(limiter)
+        wanted = limits.calls + 1 if limits.daily_quota is None else min(limits.calls + 1, limits.daily_quota)
+        while limiter.count < wanted and not limiter.violations:
+            before = limiter.count
+            try:
+                call(adapter)
+            except MarketingPlatformError:
+                if not limiter.violations:
+                    raise
+                break  # the limit answer, reported below
+            if limiter.count == before:  # the operation sends nothing more (cached)
+                break
+        self._assert_within(limiter, limits, f"a burst of {limiter.count} calls")
+        if limits.max_concurrent is None:
+            return
+        kit.next_window()
+        capped = LimitingTransport(
+            kit.fake_transport, limits, kit.clock, exempt=exempt, hold=0.005, check_window=False
+        )
+        adapter = kit.adapter(capped)
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                for _ in range(3):
+                    call(adapter)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(min(limits.max_concurrent + 4, 32))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self._assert_within(capped, limits, f"{len(threads)} threads calling at once")
+        if errors:
+            raise errors[0]
+
+    def _assert_within(self, limiter: LimitingTransport, limits: RateLimits, what: str) -> None:
+        if not limiter.violations:
+            return
+        first = limiter.violations[0]
+        name = f"{self.adapter_class.__name__}.rate_limits"
+        fix = (
+            "send every request through the client self.make_http(...) returns (made once per "
+            "adapter, not per call, and with counted=True): its rate budget paces the calls "
+            f"({DOCS}#limits)"
+        )
+        if first.kind == "window":
+            pytest.fail(
+                f"{what}: {first.count} requests reached the vendor within {limits.per_seconds:g} s "
+                f"where {name} allows {limits.calls} ({first.request} was one too many; "
+                f"{len(limiter.violations)} limit answers in all): {fix}"
+            )
+        pytest.fail(
+            f"{what}: {first.count} requests were in flight at once where {name} allows "
+            f"max_concurrent={limits.max_concurrent} ({first.request}): {fix}"
+        )
+
+    def test_a_rate_limit_answer_is_waited_out(
+        self, kit: Kit, rate_limit_answer: Callable[[float], httpx.Response]
+    ) -> None:
+        """After the vendor answers "too many, wait N s" (``Retry-After`` or a reset
+        header), the adapter's next request comes at least N s later (by the kit's clock)."""
+        if kit.fake_transport is None:
+            pytest.skip("the adapter sends no HTTP requests")
+        exempt = self.read_only_exempt_paths
+        limited: list[httpx.Request] = []
+
+        def responder(request: httpx.Request) -> httpx.Response | None:
+            if limited or any(request.url.path.endswith(e) for e in exempt):
+                return None
+            limited.append(request)
+            return rate_limit_answer(LIMIT_WAIT)
+
+        recorder = RecordingTransport(FailingTransport(kit.fake_transport, responder), clock=kit.clock)
+        adapter = labelled(kit.adapter(recorder))
+        error: MarketingPlatformError | None = None
+        try:
+            adapter.check()
+        except MarketingPlatformError as exc:
+            error = exc
+        counted = [sent for sent in recorder.sent if not any(sent.path.endswith(e) for e in exempt)]
+        if not counted:
+            pytest.skip("check() sends no request")
+        first, later = counted[0], counted[1:]
+        answer = rate_limit_answer(LIMIT_WAIT)
+        shown = {
+            k: v for k, v in answer.headers.items() if k.lower() not in {"content-length", "content-type"}
+        }
+        fix = (
+            "map the vendor's limit answer to RateLimitError(retry_after=SECONDS) read from its header "
+            "(marketing_platform.http.retry_after for Retry-After, or the reset header): the HTTP layer "
+            f"then pauses every caller that long before retrying ({DOCS}#limits)"
+        )
+        if later:
+            waited = (later[0].at or 0.0) - (first.at or 0.0)
+            assert waited >= LIMIT_WAIT - 1e-6, (
+                f"after a limit answer asking to wait {LIMIT_WAIT:g} s (HTTP {answer.status_code} {shown}) "
+                f"to {first}, the adapter sent {later[0]} {waited:.2f} s later: {fix}"
+            )
+            return
+        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+        assert (retry_after or 0.0) >= LIMIT_WAIT, (
+            f"after a limit answer asking to wait {LIMIT_WAIT:g} s (HTTP {answer.status_code} {shown}), "
+            f"check() {'raised ' + repr(error) if error else 'reported success'} without waiting: {fix}"
+        )
+
+    # ------------------------------------------------------------- every step
+    def test_a_failed_request_fails_the_operation(
+        self, kit: Kit, step_failure: Callable[[httpx.Request], httpx.Response]
+    ) -> None:
+        """An error injected on each request of each operation in turn (campaign,
+        publishing each declared kind, upload) makes the operation raise a core error:
+        never a success reported for a step that failed."""
+        if kit.fake_transport is None:
+            pytest.skip("the adapter sends no HTTP requests")
+        steps = [
+            "create_campaign",
+            *(f"publish:{kind}" for kind in sorted(self.adapter_class.supported_kinds())),
+        ]
+        if Capability.FILES in self.adapter_class.capabilities:
+            steps.append("upload_assets")
+        for step in steps:
+            self.reset_process_state()
+            kit.next_window()
+            with kit.adapter() as warm:
+                try:
+                    kit.run(warm, step, "warm")  # shared objects (tags, folders) exist from now on
+                except (NotImplementedError, ContentRejected):
+                    if (
+                        step == "create_campaign"
+                        and Capability.PROGRAM not in self.adapter_class.capabilities
+                    ):
+                        continue  # create_campaign creates nothing here
+                    raise
+            self.reset_process_state()
+            kit.next_window()
+            recorder = RecordingTransport(kit.fake_transport)
+            with kit.adapter(recorder) as counting:
+                kit.run(counting, step, "count")
+            total = len(recorder.sent)
+            for index in range(total):
+                self.reset_process_state()
+                kit.next_window()
+                failing = FailNthTransport(kit.fake_transport, index, step_failure)
+                with labelled(kit.adapter(failing)) as adapter:
+                    tag = f"step{index}"
+                    try:
+                        result = kit.run(adapter, step, tag)
+                    except MarketingPlatformError:
+                        continue
+                    except Exception as exc:  # named in the failure
+                        pytest.fail(
+                            f"{_step_name(step)} raised {type(exc).__name__}: {exc} when request {index + 1} "
+                            f"({failing.failed}) failed: map every vendor answer onto the core errors "
+                            f"in your parse function ({DOCS}#errors)"
+                        )
+                if failing.failed is None:
+                    continue  # this run took a shorter path and never sent that request
+                if isinstance(result, AssetsResponse) and any(not r.success for r in result.results):
+                    continue  # reported as failed, per file
+                pytest.fail(
+                    f"{_operation_of(failing.failed, step)} reported success although request {index + 1} of "
+                    f"{total} ({failing.failed}) failed (HTTP {failing.status} "
+                    f"injected by the kit): let the error propagate - raise it - and never report success "
+                    f"for a step that failed ({DOCS}#errors)"
+                )
+
+    # --------------------------------------------------------------- settings
+    def test_credentials_have_no_default(self, kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Each credential (a ``SecretStr`` setting) is required: no default value. An
+        alternative credential may default to None only when an adapter whose settings
+        set none of them is refused (a ConfigurationError naming a variable)."""
+        model = self.adapter_class.settings_model
+        secrets = {name: info for name, info in model.model_fields.items() if _is_secret(info.annotation)}
+        for name, info in secrets.items():
+            if info.is_required():
+                continue
+            default = info.get_default(call_default_factory=True)
+            variable = self._variable(name)
+            assert default is None, (
+                f"{model.__name__}.{name} ({variable}) is a credential with a default value: remove the "
+                f"default (`{name}: SecretStr`) so a missing {variable} is a ConfigurationError naming it, "
+                f"never a shared key used by accident ({DOCS}#settings)"
+            )
+        if not secrets or any(info.is_required() for info in secrets.values()):
+            return
+        names = {variable for name in secrets for variable in _env_names(model, name)}
+        with monkeypatch.context() as patch:
+            for variable in names:
+                patch.delenv(variable, raising=False)
+            with pytest.raises(ConfigurationError) as caught:
+                kit.adapter().check()
+        assert any(variable in caught.value.message for variable in names), (
+            f"with no credential set the error names none of {sorted(names)}: {caught.value.message}"
+        )
+
+    def _variable(self, field_name: str) -> str:
+        model = self.adapter_class.settings_model
+        prefixed = f"{model.model_config.get('env_prefix') or ''}{field_name}".upper()
+        names = _env_names(model, field_name)
+        return prefixed if prefixed in names else sorted(names)[0]
+
+    def test_base_urls_must_be_https(self, kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A base URL setting that is plain ``http://`` to a non-loopback host, or that
+        carries credentials, is refused with a ConfigurationError (by the settings or,
+        whatever they check, by the core's HTTP client) before any request goes there."""
+        model = self.adapter_class.settings_model
+        fields = self.base_url_settings
+        if fields is None:
+            fields = tuple(
+                name
+                for name, info in model.model_fields.items()
+                if name.lower().endswith("url") and _is_text(info.annotation)
+            )
+        if not fields:
+            pytest.skip("the settings hold no base URL (set base_url_settings to name them)")
+        for field_name in fields:
+            variable = self._variable(field_name)
+            for unsafe in _UNSAFE_URLS:
+                shown = unsafe.replace("kit-password-0000", "***")
+                guard = RecordingTransport(FailingTransport(kit.fake_transport, _refuse_unsafe))
+                refused: ConfigurationError | None = None
+                with monkeypatch.context() as patch:
+                    patch.setenv(variable, unsafe)
+                    try:
+                        adapter = kit.adapter(guard)
+                        adapter.check()
+                        kinds = sorted(self.adapter_class.supported_kinds())
+                        if kinds:
+                            kit.publish(adapter, kit.variant(kit.sample(kinds[0]), "base-url"))
+                    except ConfigurationError as exc:
+                        refused = exc
+                    except MarketingPlatformError:
+                        pass
+                leaked = [sent for sent in guard.sent if _unsafe(sent.url)]
+                assert not leaked, (
+                    f"with {variable}={shown} the adapter sent {leaked[0].method} "
+                    f"{leaked[0].url.replace('kit-password-0000', '***')}: a credential would travel in "
+                    f"clear text (or in the URL). Validate the setting with "
+                    f"marketing_platform.settings.check_base_url and send every request through "
+                    f"self.make_http(...), which refuses such a URL "
+                    f"({DOCS}#base-urls)"
+                )
+                assert refused is not None, (
+                    f"{variable}={shown} was accepted: a base URL must be https:// (plain http only for a "
+                    f"loopback host) without credentials; validate it with "
+                    f"marketing_platform.settings.check_base_url and build the client with "
+                    f"self.make_http(...) ({DOCS}#base-urls)"
+                )
+                assert "kit-password-0000" not in str(refused), "the error shows the URL's password"
+
     def test_close_is_idempotent(self, kit: Kit) -> None:
         """``close()`` can be called twice; the adapter is a context manager."""
         with kit.adapter() as adapter:
             assert isinstance(adapter, self.adapter_class)
         adapter.close()
+
+
+def _step_name(step: str) -> str:
+    if step.startswith("publish:"):
+        return f"publishing the {step.removeprefix('publish:')} sample"
+    return step
+
+
+def _operation_of(sent: SentRequest, step: str) -> str:
+    return sent.operation or _step_name(step)
+
+
+def _unsafe(url: str) -> bool:
+    """True for a URL a request must never go to: plain http to a non-loopback host,
+    or credentials in it."""
+    from ..settings import is_loopback_host
+
+    parsed = httpx.URL(url)
+    return bool(parsed.userinfo) or (parsed.scheme == "http" and not is_loopback_host(parsed.host))
+
+
+def _refuse_unsafe(request: httpx.Request) -> httpx.Response | None:
+    """Never let a request to an unsafe URL reach the fake (or the network)."""
+    if _unsafe(str(request.url)):
+        return httpx.Response(400, json={"message": "refused by the conformance kit: unsafe URL"})
+    return None

@@ -18,6 +18,7 @@ import httpx
 from pydantic import SecretStr
 
 from marketing_platform.errors import AuthenticationError
+from marketing_platform.http import BearerToken
 from marketing_platform.ratelimit import Clock
 from marketing_platform.redaction import register_secret
 
@@ -31,22 +32,10 @@ TOKEN_PATH = "/oauth/v1/token"  # noqa: S105 (a path, not a secret)
 REFRESH_MARGIN_SECONDS = 300.0
 
 
-class PrivateAppToken:
-    """``Authorization: Bearer <private app token>``. ``refreshable`` is False: a 401 is final."""
-
-    refreshable = False
-
-    def __init__(self, token: SecretStr) -> None:
-        self._token = token
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token.get_secret_value()}"}
-
-    def invalidate(self) -> None:
-        """Nothing to do: a private app token can only be replaced by the user."""
-
-    def __repr__(self) -> str:
-        return "PrivateAppToken(token=***)"
+class PrivateAppToken(BearerToken):
+    """``Authorization: Bearer <private app token>`` (the core's static
+    :class:`~marketing_platform.http.BearerToken`). ``refreshable`` is False: a 401 is
+    final, a private app token can only be replaced by the user."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import httpx
 from marketing_platform.http import PlatformHTTP, json_body
 from marketing_platform.mapping import placeholder
 from marketing_platform.models import Asset
+from marketing_platform.paging import cursor_pages
 
 from .errors import error_from_response
 
@@ -141,14 +142,15 @@ class HubSpotClient:
     def pages(self, path: str, params: Mapping[str, Any], max_pages: int) -> Iterator[Reply]:
         """``GET path`` page by page along HubSpot's ``paging.next.after`` cursor, at most
         ``max_pages`` pages; the next page is requested only when the caller asks for it."""
-        params = dict(params)
-        for _ in range(max_pages):
-            reply = self.get(path, params=params)
-            yield reply
+
+        def fetch(after: str | None) -> Reply:
+            return self.get(path, params=dict(params) if after is None else {**params, "after": after})
+
+        def next_after(reply: Reply) -> str | None:
             after = ((reply.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return
-            params["after"] = after
+            return str(after) if after else None
+
+        return cursor_pages(fetch, next_after, max_pages=max_pages)
 
     def post(
         self, path: str, json: Any = None, *, idempotent: bool | None = None, tier: str | None = None

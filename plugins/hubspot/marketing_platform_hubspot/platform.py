@@ -388,12 +388,12 @@ class HubSpotPlatform(MarketingPlatform):
     def _require_tag(self, name: str) -> str:
         """The blog tag called ``name``, created when HubSpot has none (under
         :meth:`exclusive`, so activations sharing a new topic create it once)."""
-        with self.exclusive("blog tag", name.casefold()):
-            found = self._tag_id(name)
-            if found is None:
-                created = self.api.post(TAGS, self.transform("create_blog_tag", {"name": name}))
-                found = str(self._tags.put(name.casefold(), str(created.get("id"))))
-            return found
+
+        def create() -> str:
+            created = self.api.post(TAGS, self.transform("create_blog_tag", {"name": name}))
+            return str(self._tags.put(name.casefold(), str(created.get("id"))))
+
+        return self.find_or_create("blog tag", name.casefold(), lambda: self._tag_id(name), create)
 
     def _publish_email(self, content: Content, campaign_id: str | None) -> PublishResponse:
         list_ids = [list_id for list_id in self._list_ids(content) if list_id is not None]

@@ -52,6 +52,7 @@ from marketing_platform.models import (
     PublishResponse,
     StatusResponse,
 )
+from marketing_platform.paging import Page, offset_pages
 from marketing_platform.platform import MarketingPlatform
 from marketing_platform.ratelimit import RateLimits
 from marketing_platform.sync import Changes, diff
@@ -162,14 +163,12 @@ class MailchimpPlatform(MarketingPlatform):
     def _pages(self, path: str, key: str, fields: Sequence[str], **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a paged collection (``count``/``offset``, ``total_items``)."""
         wanted = ",".join([*(f"{key}.{field}" for field in fields), "total_items"])
-        offset = 0
-        while True:
+
+        def fetch(offset: int) -> Page[dict[str, Any]]:
             page = self._get(path, count=PAGE, offset=offset, fields=wanted, **params) or {}
-            items = page.get(key) or []
-            yield from items
-            offset += len(items)
-            if not items or offset >= int(page.get("total_items") or 0):
-                return
+            return Page(page.get(key) or [], total=int(page.get("total_items") or 0))
+
+        return offset_pages(fetch, page_size=PAGE)
 
     def account_key(self) -> str:
         """The API host and Mailchimp's ``account_id`` (``GET /``, read once): the key
@@ -291,13 +290,14 @@ class MailchimpPlatform(MarketingPlatform):
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         """Find or create the campaign titled ``campaign.name``. The pipeline passes
         ``mapper.campaign_spec(content)``, whose name is unique per content."""
-        with self.exclusive("campaign", campaign.name):
-            existing = self.find_campaign(campaign.name)
-            if existing is not None:
-                return existing
+
+        def create() -> CampaignResponse:
             payload = self.transform("create_campaign", self.mapper.campaign_payload(campaign))
-            created = self._send("POST", "/campaigns", payload)
-            return self._campaign_response(created, reused=False)
+            return self._campaign_response(self._send("POST", "/campaigns", payload), reused=False)
+
+        return self.find_or_create(
+            "campaign", campaign.name, lambda: self.find_campaign(campaign.name), create
+        )
 
     def campaign_changes(self, spec: CampaignSpec, existing: CampaignResponse) -> Changes | None:
         """Mailchimp keeps only the title of the campaign step (a campaign's description,

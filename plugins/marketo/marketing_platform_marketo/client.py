@@ -38,7 +38,8 @@ from marketing_platform.errors import (
     Problem,
     RateLimitError,
 )
-from marketing_platform.http import PlatformHTTP, after_send, json_body
+from marketing_platform.http import PlatformHTTP, after_send, json_body, retry_after
+from marketing_platform.paging import offset_pages
 from marketing_platform.redaction import redact
 
 from .errors import PLATFORM, first_error
@@ -93,7 +94,11 @@ def _http_error(response: httpx.Response, idempotent: bool) -> MarketingPlatform
         )
     if status == 429:
         return RateLimitError(
-            "Marketo answered HTTP 429", scope="window", hint="lower MARKETO_RATE_LIMIT", **common
+            "Marketo answered HTTP 429",
+            scope="window",
+            retry_after=retry_after(response),
+            hint="lower MARKETO_RATE_LIMIT",
+            **common,
         )
     if status == 401:
         return AuthenticationError(
@@ -224,11 +229,9 @@ class MarketoClient:
         """Every record of an offset-paged listing, one GET per :data:`PAGE_SIZE` records
         (``params`` follow ``maxReturn`` and ``offset``); with ``find`` a 702 ends it, as
         in :meth:`find`."""
-        fetch: Callable[[str, Mapping[str, Any]], Envelope] = self.find if find else self.get
-        offset = 0
-        while True:
-            page = fetch(path, {"maxReturn": PAGE_SIZE, "offset": offset, **(params or {})})
-            yield from page.result
-            if len(page.result) < PAGE_SIZE:
-                return
-            offset += PAGE_SIZE
+        get: Callable[[str, Mapping[str, Any]], Envelope] = self.find if find else self.get
+
+        def fetch(offset: int) -> list[dict[str, Any]]:
+            return get(path, {"maxReturn": PAGE_SIZE, "offset": offset, **(params or {})}).result
+
+        return offset_pages(fetch, page_size=PAGE_SIZE)

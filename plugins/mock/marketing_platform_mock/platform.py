@@ -197,9 +197,14 @@ class MockPlatform(MarketingPlatform):
         return row
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
-        existing = self.find_campaign(campaign.name)
-        if existing is not None:
-            return existing
+        return self.find_or_create(
+            "campaign",
+            campaign.name,
+            lambda: self.find_campaign(campaign.name),
+            lambda: self._create(campaign),
+        )
+
+    def _create(self, campaign: CampaignSpec) -> CampaignResponse:
         self._behave("create_campaign")
         payload = self._campaign_payload(campaign)
         campaign_id = self._id("campaign", campaign.name)

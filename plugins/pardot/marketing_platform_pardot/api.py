@@ -23,6 +23,7 @@ import httpx
 
 from marketing_platform.errors import MarketingPlatformError
 from marketing_platform.http import PlatformHTTP
+from marketing_platform.paging import cursor_pages
 
 from .errors import UNSUPPORTED_QUERY_CODES, error_for, parse_json
 from .settings import PardotSettings
@@ -128,14 +129,17 @@ class PardotAPI:
         self, collection: str, fields: str, filters: Mapping[str, Any] | None = None
     ) -> Iterator[Reply]:
         """The query's pages, asked one at a time as the caller iterates."""
-        params: dict[str, Any] = {"fields": fields, "limit": PAGE_SIZE, **(filters or {})}
-        for _ in range(MAX_PAGES):
-            reply = self.request("GET", path(collection), params=params)
-            yield reply
+        first: dict[str, Any] = {"fields": fields, "limit": PAGE_SIZE, **(filters or {})}
+
+        def fetch(token: str | None) -> Reply:
+            params = first if token is None else {"fields": fields, "nextPageToken": token}
+            return self.request("GET", path(collection), params=params)
+
+        def next_token(reply: Reply) -> str | None:
             token = reply.get("nextPageToken")
-            if not token:
-                return
-            params = {"fields": fields, "nextPageToken": token}
+            return str(token) if token else None
+
+        return cursor_pages(fetch, next_token, max_pages=MAX_PAGES)
 
     def query(
         self, collection: str, fields: str, filters: Mapping[str, Any] | None = None

@@ -320,15 +320,19 @@ class PardotPlatform(MarketingPlatform):
     def _list_id(self, name: str, *, create: bool, field: str) -> int:
         if name in self._lists:
             return self._lists[name]
-        found = self.api.find_by_name(v5.LISTS, name, LIST_FIELDS, match=_not_deleted)
+
+        def find() -> dict[str, Any] | None:
+            return self.api.find_by_name(v5.LISTS, name, LIST_FIELDS, match=_not_deleted)
+
+        def make() -> dict[str, Any]:
+            body = {"name": name, "isPublic": False, "isDynamic": False}
+            reply = self.api.create(v5.LISTS, self.transform("create_list", body), LIST_FIELDS)
+            self._await_visible(v5.LISTS, name, reply.object_id)
+            return {"id": reply.object_id, "name": name}
+
+        found = find()
         if found is None and create:
-            with self.exclusive("list", name):
-                found = self.api.find_by_name(v5.LISTS, name, LIST_FIELDS, match=_not_deleted)
-                if found is None:
-                    body = {"name": name, "isPublic": False, "isDynamic": False}
-                    reply = self.api.create(v5.LISTS, self.transform("create_list", body), LIST_FIELDS)
-                    found = {"id": reply.object_id, "name": name}
-                    self._await_visible(v5.LISTS, name, reply.object_id)
+            found = self.find_or_create("list", name, find, make)
         if found is None:
             raise ContentRejected(
                 f"Account Engagement has no list named {name!r}",

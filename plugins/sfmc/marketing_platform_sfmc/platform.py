@@ -47,6 +47,7 @@ from marketing_platform.models import (
     PublishResponse,
     StatusResponse,
 )
+from marketing_platform.paging import Page, numbered_pages
 from marketing_platform.platform import MarketingPlatform
 from marketing_platform.ratelimit import RateLimits, describe
 from marketing_platform.sync import Changes, diff
@@ -214,15 +215,15 @@ class SfmcPlatform(MarketingPlatform):
     # -------------------------------------------------------------- campaigns
     def _campaigns(self) -> Iterator[dict[str, Any]]:
         """Every campaign, page by page (the API has no name filter)."""
-        for page in range(1, MAX_CAMPAIGN_PAGES + 1):
+
+        def fetch(page: int) -> Page[dict[str, Any]]:
             data = self._call(
                 "GET", CAMPAIGNS, params={"$page": page, "$pageSize": PAGE_SIZE, "$orderBy": "Name ASC"}
             )
-            items = _items(data)
-            yield from items
             total = data.get("count") if isinstance(data, Mapping) else None
-            if len(items) < PAGE_SIZE or (isinstance(total, int) and page * PAGE_SIZE >= total):
-                return
+            return Page(_items(data), total=total if isinstance(total, int) else None)
+
+        return numbered_pages(fetch, page_size=PAGE_SIZE, max_pages=MAX_CAMPAIGN_PAGES)
 
     def _campaign_response(
         self, item: Mapping[str, Any], *, reused: bool, warnings: list[str] | None = None
@@ -257,36 +258,44 @@ class SfmcPlatform(MarketingPlatform):
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         """Find the campaign (by code, else name) or create it. The Campaigns API has no
         update: a found campaign whose description differs is reused with a warning."""
-        with self.exclusive("campaign", campaign.name):
-            existing = self.find_campaign(campaign.name)
-            if existing is not None:
-                if self.campaign_changes(campaign, existing) is None:
-                    note = (
-                        "the campaign's description differs from the content's; Marketing Cloud's "
-                        "Campaigns API cannot update a campaign: edit it in Marketing Cloud"
-                    )
-                    existing = existing.model_copy(update={"warnings": [*existing.warnings, note]})
-                return existing
-            payload = self.transform("create_campaign", self.sfmc_mapper.campaign_payload(campaign))
-            try:
-                created = self._call("POST", CAMPAIGNS, json=payload)
-            except Conflict:
-                found = self.find_campaign(campaign.name)
-                if found is None:
-                    raise
-                return found
-            if not isinstance(created, dict) or not created.get("id"):  # an accepted (202) empty answer
-                found = self.find_campaign(campaign.name)
-                if found is None:
-                    raise MarketingPlatformError(
-                        f"Marketing Cloud accepted the campaign {campaign.name!r} but it cannot be found",
-                        platform=self.name,
-                        code="campaign_missing",
-                        retryable=True,
-                        hint="replay the activation in a minute",
-                    )
-                return found.model_copy(update={"reused": False, "status": "created"})
-            return self._campaign_response(created, reused=False)
+        return self.find_or_create(
+            "campaign",
+            campaign.name,
+            lambda: self._existing_campaign(campaign),
+            lambda: self._new_campaign(campaign),
+        )
+
+    def _existing_campaign(self, campaign: CampaignSpec) -> CampaignResponse | None:
+        existing = self.find_campaign(campaign.name)
+        if existing is not None and self.campaign_changes(campaign, existing) is None:
+            note = (
+                "the campaign's description differs from the content's; Marketing Cloud's "
+                "Campaigns API cannot update a campaign: edit it in Marketing Cloud"
+            )
+            existing = existing.model_copy(update={"warnings": [*existing.warnings, note]})
+        return existing
+
+    def _new_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
+        payload = self.transform("create_campaign", self.sfmc_mapper.campaign_payload(campaign))
+        try:
+            created = self._call("POST", CAMPAIGNS, json=payload)
+        except Conflict:
+            found = self.find_campaign(campaign.name)
+            if found is None:
+                raise
+            return found
+        if not isinstance(created, dict) or not created.get("id"):  # an accepted (202) empty answer
+            found = self.find_campaign(campaign.name)
+            if found is None:
+                raise MarketingPlatformError(
+                    f"Marketing Cloud accepted the campaign {campaign.name!r} but it cannot be found",
+                    platform=self.name,
+                    code="campaign_missing",
+                    retryable=True,
+                    hint="replay the activation in a minute",
+                )
+            return found.model_copy(update={"reused": False, "status": "created"})
+        return self._campaign_response(created, reused=False)
 
     def campaign_changes(self, spec: CampaignSpec, existing: CampaignResponse) -> Changes | None:
         """``{}`` when the campaign holds this description; None otherwise (the Campaigns
