@@ -445,13 +445,15 @@ class PlatformHTTP:
         files = request.files() if callable(request.files) else request.files
         try:
             if request.counted:
-                with self.budget.slot():
-                    return self._transmit(request, headers, files)
-            return self._transmit(request, headers, files)
+                with self.budget.slot() as admitted:
+                    return self._transmit(request, headers, files, admitted)
+            return self._transmit(request, headers, files, None)
         finally:
             _close_files(files)
 
-    def _transmit(self, request: _Request, headers: dict[str, str], files: Any) -> httpx.Response:
+    def _transmit(
+        self, request: _Request, headers: dict[str, str], files: Any, admitted: float | None
+    ) -> httpx.Response:
         from .telemetry import record_retry, request_span
 
         method, path = request.method, request.path
@@ -486,7 +488,7 @@ class PlatformHTTP:
             log.debug("%s %s %s response body: %s", self.platform, method, path, _shown(response.text))
         if self.rate_headers is not None:
             remaining, interval, limit, reset = self.rate_headers.read(response.headers, time.time())
-            self.budget.observe(remaining, interval, limit=limit, reset_after=reset)
+            self.budget.observe(remaining, interval, limit=limit, reset_after=reset, sent_at=admitted)
         return response
 
     def _transport_error(self, method: str, path: str, exc: httpx.TransportError) -> MarketingPlatformError:
