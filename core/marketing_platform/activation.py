@@ -189,8 +189,10 @@ class Activator:
 
     # --------------------------------------------------------------- validation
     def prepare(self, content: Content, platform: MarketingPlatform, asset_root: Path | None) -> Content:
-        """``content`` validated for ``platform`` with its assets loaded; raises
-        ContentRejected listing every problem. Sends nothing, writes nothing."""
+        """``content`` validated for ``platform`` with its assets (declared ones and the
+        images its body references) loaded; raises ContentRejected listing every problem.
+        Writes nothing anywhere; only a past ``schedule_at`` costs a read-only look-up
+        (refused for content not created yet, accepted for content that exists)."""
         problems: list[Problem] = list(platform.mapper.problems(content))
         problems += self.registry.hooks.validate_content(content, platform.name)
         root = asset_root or Path.cwd()
