@@ -15,6 +15,11 @@ What it does (see ``docs/pardot.md``):
   look-up sees it (queries may lag writes by 60 s); after an answer that may have come
   after the send (a timeout, a 5xx, code 183/214) it looks it up for over 60 s before
   giving up, and never repeats the POST. A found list email is never sent again;
+* every other create (list, email template, layout template, landing page, file) goes
+  through the same :meth:`PardotPlatform._create_once`: a lost answer is followed by
+  look-ups past the read lag (the record, when found, is adopted), a confirmed create
+  by the wait until it is visible (a look-up failing then on a limit or the network is
+  a warning, not an error);
 * email with ``pardot: {as_template: true}`` -> an email template, updated in place;
 * landing page -> a layout template holding the HTML (updated in place) + a landing
   page using it (v5 cannot update landing pages);
@@ -38,7 +43,9 @@ from marketing_platform.errors import (
     MarketingPlatformError,
     NotFound,
     PermissionDenied,
+    PlatformUnavailable,
     Problem,
+    RateLimitError,
 )
 from marketing_platform.inline import local_images
 from marketing_platform.mapping import placeholder
@@ -141,6 +148,13 @@ def _same_file(size: int | None) -> Callable[[dict[str, Any]], bool]:
         return _not_deleted(value) and (size is None or value.get("size") in (None, size))
 
     return match
+
+
+def _note(warnings: list[str] | None, message: str) -> None:
+    """Log ``message`` and add it to ``warnings`` (when the caller collects them)."""
+    log.warning("%s", message)
+    if warnings is not None:
+        warnings.append(message)
 
 
 def _object_id(existing: PublishResponse, key: str = "id") -> int:
@@ -325,10 +339,11 @@ class PardotPlatform(MarketingPlatform):
             return self.api.find_by_name(v5.LISTS, name, LIST_FIELDS, match=_not_deleted)
 
         def make() -> dict[str, Any]:
-            body = {"name": name, "isPublic": False, "isDynamic": False}
-            reply = self.api.create(v5.LISTS, self.transform("create_list", body), LIST_FIELDS)
-            self._await_visible(v5.LISTS, name, reply.object_id)
-            return {"id": reply.object_id, "name": name}
+            body = self.transform("create_list", {"name": name, "isPublic": False, "isDynamic": False})
+            item, _ = self._create_once(
+                "list", v5.LISTS, name, lambda: self.api.create(v5.LISTS, body, LIST_FIELDS), find
+            )
+            return item
 
         found = find()
         if found is None and create:
@@ -365,7 +380,9 @@ class PardotPlatform(MarketingPlatform):
         self, collection: str, name: str, object_id: int | None, *, deleted: str | None = None
     ) -> bool:
         """Wait (injected sleep) until the name look-up sees ``object_id``: v5 queries
-        lag writes by up to a minute, and a re-run within it must find the record."""
+        lag writes by up to a minute, and a re-run within it must find the record.
+        False when it is still unseen after :data:`LOOKUP_SECONDS`; a failing look-up
+        raises (:meth:`_create_once` turns either into a warning)."""
         if object_id is None:
             return False
         found = self._poll(
@@ -373,9 +390,65 @@ class PardotPlatform(MarketingPlatform):
                 collection, name, "id,name", deleted=deleted, match=lambda v: v.get("id") == object_id
             )
         )
-        if found is None:
-            log.warning("%s %s is not yet visible to look-ups after %.0f s", collection, name, LOOKUP_SECONDS)
         return found is not None
+
+    def _create_once(
+        self,
+        what: str,
+        collection: str,
+        name: str,
+        create: Callable[[], Reply],
+        find: Callable[[], dict[str, Any] | None],
+        *,
+        warnings: list[str] | None = None,
+        deleted: str | None = None,
+    ) -> tuple[dict[str, Any], Reply | None]:
+        """``create()`` (one POST, never repeated: v5 has no idempotency key) and the
+        record it made: ``(item, reply)``, ``reply`` None when the record was adopted.
+
+        * The answer was lost after the POST may have made the record (a timeout, a
+          reset, a 5xx, code 183/214): ``find()`` (the look-up by name) is repeated past
+          the read lag and what it finds is adopted (a warning says so); when nothing
+          shows, the error is raised with a hint to replay.
+        * The create was answered (the record exists and its id is known): wait until
+          the name look-up sees it, so a re-run within the lag finds it. A look-up that
+          still misses it, or fails for a passing reason (a rate limit such as the daily
+          122, the network, a 5xx), is a warning, not an error.
+
+        Warnings go to ``warnings`` (when given) and the log."""
+        try:
+            reply = create()
+        except MarketingPlatformError as exc:
+            if not exc.after_send:
+                raise
+            # The answer was lost after the POST may have made the record: look it up
+            # past the read lag instead of making it again.
+            found = self._poll(find)
+            if found is None:
+                exc.hint = (
+                    f"no {what} {name!r} appeared within {LOOKUP_SECONDS:.0f} s, so it was not created; "
+                    f"replay the activation (it looks the {what} up first)"
+                )
+                raise
+            _note(warnings, f"the create's answer was lost; the {what} was found by name")
+            return found, None
+        object_id = reply.object_id
+        failure = ""
+        try:
+            visible = self._await_visible(collection, name, object_id, deleted=deleted)
+        except (RateLimitError, PlatformUnavailable) as exc:
+            # A passing failure (a limit, the network): the record exists all the same.
+            # A refusal (a permission, the token) still raises: the look-ups every
+            # create relies on cannot work, and someone has to fix that.
+            visible, failure = False, f" (the look-up failed: {exc.message})"
+        if not visible:
+            again = "send it again" if collection == v5.LIST_EMAILS else "create it again"
+            _note(
+                warnings,
+                f"{what} {object_id} is not yet visible to look-ups{failure}: do not activate this "
+                f"content again for a minute (a re-run that cannot see it would {again})",
+            )
+        return {"name": name, **reply.body, "id": object_id}, reply
 
     def _poll(self, find: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
         """``find()`` until it finds something or :data:`LOOKUP_SECONDS` have passed."""
@@ -439,12 +512,15 @@ class PardotPlatform(MarketingPlatform):
             },
         )
 
-    def _template_response(self, content: Content, item: dict[str, Any]) -> PublishResponse:
+    def _template_response(
+        self, content: Content, item: dict[str, Any], *, warnings: Sequence[str] = ()
+    ) -> PublishResponse:
         return PublishResponse(
             platform=self.name,
             external_id=_ref("email_template", item.get("id")),
             content_id=content.id,
             status="draft",
+            warnings=list(warnings),
             metadata={"type": "email_template", "id": item.get("id"), "name": item.get("name")},
         )
 
@@ -513,28 +589,17 @@ class PardotPlatform(MarketingPlatform):
         name = self.pardot_mapper.object_name(content)
         started = self.clock()
         warnings: list[str] = []
-        try:
-            reply = self._create_list_email(payload, warnings)
-        except MarketingPlatformError as exc:
-            if not exc.after_send:
-                raise
-            # The answer was lost after the POST may have queued the send: look it up
-            # past the read lag instead of sending again.
-            found = self._poll(lambda: self._find_list_email(content))
-            if found is None:
-                exc.hint = (
-                    f"no list email {name!r} appeared within {LOOKUP_SECONDS:.0f} s, so it was not "
-                    "created; replay the activation (it looks the email up first)"
-                )
-                raise
-            warnings.append("the create's answer was lost; the list email was found by name")
-            return self._list_email_response(content, found, warnings=warnings)
-        if not self._await_visible(v5.LIST_EMAILS, name, reply.object_id, deleted="all"):
-            warnings.append(
-                f"list email {reply.object_id} is not yet visible to look-ups: do not activate this "
-                "content again for a minute (a re-run that cannot see it would send it again)"
-            )
-        item: dict[str, Any] = {"name": name, **reply.body, "id": reply.object_id}
+        item, reply = self._create_once(
+            "list email",
+            v5.LIST_EMAILS,
+            name,
+            lambda: self._create_list_email(payload, warnings),
+            lambda: self._find_list_email(content),
+            warnings=warnings,
+            deleted="all",
+        )
+        if reply is None:  # the answer was lost; the list email was found by name
+            return self._list_email_response(content, item, warnings=warnings)
         scheduled = "scheduledTime" in payload and not item.get("isSent")
         return PublishResponse(
             platform=self.name,
@@ -584,11 +649,17 @@ class PardotPlatform(MarketingPlatform):
 
     def _create_template(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse:
         payload = self._template_payload(content, campaign, lookup=True)
-        reply = self.api.create(v5.EMAIL_TEMPLATES, payload, TEMPLATE_FIELDS)
-        self._await_visible(v5.EMAIL_TEMPLATES, payload["name"], reply.object_id)
-        return self._template_response(
-            content, {"name": payload["name"], **reply.body, "id": reply.object_id}
+        name = payload["name"]
+        warnings: list[str] = []
+        item, _ = self._create_once(
+            "email template",
+            v5.EMAIL_TEMPLATES,
+            name,
+            lambda: self.api.create(v5.EMAIL_TEMPLATES, payload, TEMPLATE_FIELDS),
+            lambda: self.api.find_by_name(v5.EMAIL_TEMPLATES, name, TEMPLATE_FIELDS, match=_not_deleted),
+            warnings=warnings,
         )
+        return self._template_response(content, item, warnings=warnings)
 
     def _layout_payload(self, content: Content) -> dict[str, Any]:
         payload = self.pardot_mapper.layout_template_payload(content, folder_id=self._folder_id(content))
@@ -608,9 +679,15 @@ class PardotPlatform(MarketingPlatform):
         layout_payload = self._layout_payload(content)
         layout = self.api.find_by_name(v5.LAYOUT_TEMPLATES, name, LAYOUT_FIELDS, match=_not_deleted)
         if layout is None:
-            reply = self.api.create(v5.LAYOUT_TEMPLATES, layout_payload, "id,name")
-            layout_id = reply.object_id
-            self._await_visible(v5.LAYOUT_TEMPLATES, name, layout_id)
+            made, _ = self._create_once(
+                "layout template",
+                v5.LAYOUT_TEMPLATES,
+                name,
+                lambda: self.api.create(v5.LAYOUT_TEMPLATES, layout_payload, "id,name"),
+                lambda: self.api.find_by_name(v5.LAYOUT_TEMPLATES, name, LAYOUT_FIELDS, match=_not_deleted),
+                warnings=warnings,
+            )
+            layout_id = made.get("id")
         else:
             layout_id = int(layout["id"])
             if normalise_html(layout.get("layoutContent")) != normalise_html(layout_payload["layoutContent"]):
@@ -627,10 +704,15 @@ class PardotPlatform(MarketingPlatform):
                 folder_id=self._folder_id(content),
             ),
         )
-        reply = self.api.create(v5.LANDING_PAGES, page_payload, PAGE_FIELDS)
-        self._await_visible(v5.LANDING_PAGES, name, reply.object_id)
-        item = {**page_payload, **reply.body, "id": reply.object_id}
-        return self._page_response(content, item, warnings=warnings)
+        made, _ = self._create_once(
+            "landing page",
+            v5.LANDING_PAGES,
+            name,
+            lambda: self.api.create(v5.LANDING_PAGES, page_payload, PAGE_FIELDS),
+            lambda: self.api.find_by_name(v5.LANDING_PAGES, name, PAGE_FIELDS, match=_not_deleted),
+            warnings=warnings,
+        )
+        return self._page_response(content, {**page_payload, **made}, warnings=warnings)
 
     # ---------------------------------------------------------------- sync
     def content_changes(
@@ -740,10 +822,15 @@ class PardotPlatform(MarketingPlatform):
         """Upload each asset to the files object (reusing a file of the same hashed name
         already there); results carry the public URL the body should use."""
         results: list[AssetResult] = []
+        warnings: list[str] = []
         folder_id = self._folder_id(None)
         for asset in assets:
             name = self.pardot_mapper.file_name(asset)
-            found = self.api.find_by_name(v5.FILES, name, FILE_FIELDS, match=_same_file(asset.size))
+
+            def find(name: str = name, size: int | None = asset.size) -> dict[str, Any] | None:
+                return self.api.find_by_name(v5.FILES, name, FILE_FIELDS, match=_same_file(size))
+
+            found = find()
             if found is None:
                 form = self.transform(
                     "upload_file", self.pardot_mapper.file_input(asset, folder_id=folder_id)
@@ -756,9 +843,14 @@ class PardotPlatform(MarketingPlatform):
                         ("input", (None, json.dumps(form), "application/json")),
                     ]
 
-                reply = self.api.upload(files, FILE_FIELDS)
-                self._await_visible(v5.FILES, name, reply.object_id)
-                found = {**reply.body, "id": reply.object_id}
+                found, _ = self._create_once(
+                    "file",
+                    v5.FILES,
+                    name,
+                    lambda: self.api.upload(files, FILE_FIELDS),
+                    find,
+                    warnings=warnings,
+                )
             results.append(
                 AssetResult(
                     name=asset.filename,
@@ -770,7 +862,7 @@ class PardotPlatform(MarketingPlatform):
                     role=asset.role,
                 )
             )
-        return AssetsResponse(platform=self.name, results=results, status="uploaded")
+        return AssetsResponse(platform=self.name, results=results, status="uploaded", warnings=warnings)
 
     # --------------------------------------------------------------- status
     def get_status(self, ref: str) -> StatusResponse:
