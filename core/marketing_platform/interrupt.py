@@ -1,5 +1,7 @@
 """Graceful stop for bulk runs: the first Ctrl-C (or SIGTERM) starts nothing new and
-lets the running activations finish; the second aborts at once.
+lets the running activations finish; the second aborts at once (the process exits
+without waiting for its threads; what was running stays ``in_progress``, its lease
+expires, and ``mplat replay --failed`` or ``--stale`` resumes it).
 
 Used by ``mplat activate``: it counts what finished and failed and collects the jobs
 that never started, so the CLI can record them ``pending`` and print how to resume.
@@ -7,6 +9,7 @@ that never started, so the CLI can record them ``pending`` and print how to resu
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from types import FrameType
@@ -46,12 +49,12 @@ class GracefulStop:
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self._event.is_set():  # the second one: abort now
-            for sig, handler in self._previous.items():
-                signal.signal(sig, handler)
-            if signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            raise SystemExit(_EXIT_CODES[signal.Signals(signum)])
+        if self._event.is_set():  # the second one: abort now, without waiting for anything
+            self._console.print(
+                "aborted: running activations stay in_progress; `mplat replay --failed` resumes them",
+                highlight=False,
+            )
+            os._exit(_EXIT_CODES[signal.Signals(signum)])
         self.signal = signal.Signals(signum)
         self._event.set()
         self._console.print(

@@ -405,3 +405,32 @@ def test_an_asset_error_names_the_full_path(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert str(tmp_path / "images" / "missing.png") in result.stderr
     assert "does not exist" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_second_ctrl_c_aborts_at_once(tmp_path: Path) -> None:
+    folder = tmp_path / "bulk"
+    for index in range(30):
+        write(folder, f"post-{index:02}.md", GOOD.format(id=f"post-{index:02}", title=f"Post {index}"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MARKETING_PLATFORM", "MOCK_"))}
+    env.update({"MARKETING_PLATFORM_LOG": str(tmp_path / "log.sqlite3"), "MOCK_LATENCY": "realistic"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "marketing_platform.cli", "activate", str(folder), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    for line in process.stdout:  # the first finished activation: others are running now
+        if '"state":' in line:
+            break
+    process.send_signal(signal.SIGINT)
+    assert process.stderr.readline().startswith("stopping:")  # the first one was taken
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=60)
+
+    assert process.returncode == 130
+    assert "aborted:" in errors
+    assert "interrupted:" not in errors, "the second Ctrl-C waited for the summary"
