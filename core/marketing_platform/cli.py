@@ -228,6 +228,22 @@ ASSET_ROOT_OPTION = click.option(
 )
 
 
+def _batch_options(command: F) -> F:
+    """The arguments every command taking a batch of content files shares: FILES,
+    ``--platform``, ``--route``, ``--exclude`` and ``--asset-root``."""
+    for option in reversed(
+        (
+            click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path)),
+            PLATFORM_OPTION,
+            ROUTE_OPTION,
+            EXCLUDE_OPTION,
+            ASSET_ROOT_OPTION,
+        )
+    ):
+        command = option(command)
+    return command
+
+
 def _batch(
     activator: Any,
     *,
@@ -273,11 +289,7 @@ def _print_rejections(rejections: Sequence[Any], total_files: int) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@PLATFORM_OPTION
-@ROUTE_OPTION
-@EXCLUDE_OPTION
-@ASSET_ROOT_OPTION
+@_batch_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def validate(
@@ -321,11 +333,7 @@ def validate(
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@PLATFORM_OPTION
-@ROUTE_OPTION
-@EXCLUDE_OPTION
-@ASSET_ROOT_OPTION
+@_batch_options
 @click.option("--dry-run", is_flag=True, help="Show what would change (look-ups only); write nothing.")
 @click.option(
     "--keep-going", is_flag=True, help="Activate the valid files and report the others as rejected (exit 1)."
