@@ -696,8 +696,12 @@ class FakeHubSpot:
 
     def _list_emails(self, call: Call) -> tuple[int, Json]:
         """All marketing emails (HubSpot has no name filter here), paged with ``limit`` and
-        ``after``; ``sort=-createdAt`` lists the newest first."""
+        ``after``; ``sort=-createdAt`` lists the newest first; ``createdAfter`` (ISO 8601)
+        only those created at or after it (an email without ``createdAt`` is listed)."""
         results = list(self.emails.values())
+        if call.query.get("createdAfter"):
+            since = _epoch(call.query["createdAfter"])
+            results = [e for e in results if _epoch(e.get("createdAt")) >= since]
         if call.query.get("sort") == "-createdAt":
             results.reverse()
         return 200, _page(results, call.query, default_limit=10)

@@ -25,7 +25,21 @@ def test_campaign_created_filled_and_sent(adapter: MailchimpPlatform, fake: Fake
     assert result.external_id == campaign.external_id
     created = fake.calls("POST", "/campaigns")[0].body
     title = "March 2026 newsletter / march-newsletter"
-    assert created == {"type": "regular", "settings": {"title": title}}
+    # one create with the recipients and settings (no PATCH after it), nothing read back
+    list_id = next(k for k, v in fake.lists.items() if v["name"] == "Newsletter subscribers")
+    assert created == {
+        "type": "regular",
+        "recipients": {"list_id": list_id},
+        "settings": {
+            "title": title,
+            "subject_line": "March news",
+            "from_name": "Acme",
+            "reply_to": "news@acme.example",
+            "preview_text": "What is new in March",
+        },
+    }
+    assert fake.calls("PATCH") == []
+    assert [r.path for r in fake.calls("GET", "/campaigns")] == ["/campaigns"]  # the look-up by title
     stored = fake.campaigns[str(campaign.external_id)]
     assert stored["status"] == "sent"
     assert fake.lists[stored["recipients"]["list_id"]]["name"] == "Newsletter subscribers"

@@ -22,7 +22,15 @@ from .conftest import MakeAdapter, email
 from .fake_mailchimp import API_KEY, FakeMailchimp
 
 
-def test_validation_errors_carry_the_field_messages(adapter: MailchimpPlatform, fake: FakeMailchimp) -> None:
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_validation_errors_carry_the_field_messages(
+    adapter: MailchimpPlatform, fake: FakeMailchimp, method: str
+) -> None:
+    """The settings go in the create of a new campaign (POST), in a PATCH of one the
+    adapter did not just create with them (here: made without them)."""
+    campaign = None
+    if method == "PATCH":
+        campaign = adapter.create_campaign(CampaignSpec(name="march-newsletter"))
     errors = [
         {"field": "settings.reply_to", "message": "This value should be a valid email."},
         {"field": "settings.subject_line", "message": "This value is too long."},
@@ -32,10 +40,11 @@ def test_validation_errors_carry_the_field_messages(adapter: MailchimpPlatform, 
         "Invalid Resource",
         "The resource submitted could not be validated.",
         errors=errors,
-        method="PATCH",
+        method=method,
+        path="/campaigns" if method == "POST" else None,
     )
     with pytest.raises(ContentRejected) as caught:
-        adapter.publish_content(email())
+        adapter.publish_content(email(), campaign=campaign)
     error = caught.value
     assert error.problems == [
         Problem("settings.reply_to", "This value should be a valid email."),
@@ -46,7 +55,7 @@ def test_validation_errors_carry_the_field_messages(adapter: MailchimpPlatform, 
     assert not error.retryable
     assert "settings.reply_to: This value should be a valid email." in str(error)
     assert error.to_dict()["problems"][0]["field"] == "settings.reply_to"
-    assert len(fake.calls("PATCH")) == 1  # not retried
+    assert len(fake.calls(method, "/campaigns")) == 1  # not retried
 
 
 def test_bad_key_is_an_authentication_error_without_the_key(

@@ -114,15 +114,18 @@ def test_dry_run_plans_without_secrets_or_writes(live: str, fake: FakeMailchimp,
     steps = plan["requests"]
     assert [(s["method"], s["path"].split("/<")[0]) for s in steps] == [
         ("GET", "/campaigns"),
-        ("POST", "/campaigns"),
         ("GET", "/lists"),
+        ("POST", "/campaigns"),
         ("PATCH", "/campaigns"),
         ("PUT", "/campaigns"),
         ("POST", "/campaigns"),
     ]
-    patch = steps[3]["payload"]
+    create, patch = steps[2]["payload"], steps[3]["payload"]
+    assert create["recipients"] == patch["recipients"]
+    assert create["settings"] == patch["settings"]
     assert patch["recipients"]["list_id"] == "<id of audience 'Newsletter subscribers'>"
     assert patch["settings"]["subject_line"] == "April news"
+    assert "no PATCH follows" in steps[2]["only_if"]
     assert fake.writes() == []  # look-ups only
     assert fake.counts() == {"campaigns": 0, "files": 0, "sends": 0}
 

@@ -564,3 +564,41 @@ def test_the_examples_folder_is_refused_whole_on_mailchimp(live: FakeMailchimp) 
     assert result.exit_code == 2
     assert "blog_post" in result.output
     assert live.requests == []
+
+
+# ----------------------------------------------------------- issue 15: fewer calls
+def test_a_new_email_is_created_with_its_settings_and_not_read_back(run: Run, fake: FakeMailchimp) -> None:
+    result = run(email())
+    assert result.ok, result.error
+    assert result.publish is not None
+    assert result.publish.action == "created"
+    campaign_id = str(result.publish.external_id)
+    assert [f"{r.method} {r.path}" for r in fake.requests] == [
+        "GET /campaigns",  # the content's campaign, by title: none
+        "GET /lists",  # the audience, for the create
+        "POST /campaigns",  # with recipients and settings
+        f"PUT /campaigns/{campaign_id}/content",
+        f"POST /campaigns/{campaign_id}/actions/send",
+    ]
+    stored = fake.campaigns[campaign_id]
+    assert stored["status"] == "sent"
+    assert stored["settings"]["subject_line"] == "March news"
+    assert fake.sends == [campaign_id]
+
+
+@pytest.mark.parametrize("log", ["main", "fresh"])
+def test_a_campaign_made_before_a_failed_publish_is_filled_on_replay(
+    logs: Callable[[str], Run], fake: FakeMailchimp, log: str
+) -> None:
+    """The campaign step made the campaign with its settings, the HTML was refused: the
+    next activation (same log, or a fresh one) reads the campaign, fills and sends it."""
+    fake.fail_next(500, method="PUT", path_suffix="/content", times=5)  # every retry
+    first = logs("main")(email())
+    assert not first.ok
+    assert fake.counts() == {"campaigns": 1, "files": 0, "sends": 0}
+    again = logs(log)(email())
+    assert again.ok, again.error
+    assert fake.counts() == {"campaigns": 1, "files": 0, "sends": 1}
+    (stored,) = fake.campaigns.values()
+    assert fake.contents[stored["id"]]["html"] == "<h1>March</h1><p>News.</p>"
+    assert not fake.calls("PATCH")  # its settings were right from the create

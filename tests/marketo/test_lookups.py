@@ -71,9 +71,16 @@ def test_a_bulk_of_programs_reads_channels_folders_and_templates_once(tmp_path: 
     assert cached["/channels.json"] == 1, "channels.json must be read once for a bulk of programs"
     assert cached["/folder/byName.json"] == 1
     assert cached["/emailTemplate/byName.json"] == 1
-    # 12 calls per program without the memory, 9 with it (plus the 3 first look-ups)
+    # A new email's sections are its template's: content.json is read for the first only.
+    assert sum(n for path, n in uncached.items() if path.endswith("/content.json")) == N
+    assert sum(n for path, n in cached.items() if path.endswith("/content.json")) == 1
+    # Nothing can be in a program created moments ago: no email look-up in it.
+    assert uncached["/email/byName.json"] == N
+    assert cached["/email/byName.json"] == 0
+    # 12 calls per program without the memory, 7 with it (plus the 4 first look-ups:
+    # folder, channels, template, the template's sections)
     assert sum(uncached.values()) == 12 * N
-    assert sum(cached.values()) == 9 * N + 3
+    assert sum(cached.values()) == 7 * N + 4
     # identical results on the vendor
     for fake in (uncached_fake, cached_fake):
         assert len(fake.programs) == len(fake.emails) == N
@@ -173,3 +180,90 @@ def test_both_forms_of_applicable_program_type_are_accepted(style: str) -> None:
         platform.create_campaign(CampaignSpec(name="x", program_type="Default", channel="Webinar"))
     assert "Content Syndication, Online Advertising" in str(info.value.problems[0])
     platform.close()
+
+
+# ---------------------------------------------------------------- issue 15: fewer calls
+def _paths(fake: FakeMarketo) -> Counter[str]:
+    return Counter(c.path.removeprefix("/rest/asset/v1") for c in fake.rest_calls())
+
+
+def test_a_changed_template_is_read_again_when_its_remembered_section_is_refused(
+    make_platform: MakePlatform, fake: FakeMarketo
+) -> None:
+    platform = make_platform()
+    first = newsletter(1)
+    platform.publish_content(first, campaign=platform.create_campaign(platform.mapper.campaign_spec(first)))
+    # The template is edited in Marketo within the TTL: its editable section is renamed.
+    (template,) = (t for t in fake.email_templates.values() if t["name"] == "Monthly Newsletter")
+    template["html"] = TEMPLATE_HTML.replace('id="main"', 'id="body"')
+    second = newsletter(2)
+    response = platform.publish_content(
+        second, campaign=platform.create_campaign(platform.mapper.campaign_spec(second))
+    )
+    assert response.metadata["section"] == "body"
+    sections = {s["htmlId"]: s["value"] for s in fake.emails[response.metadata["id"]]["sections"]}
+    assert sections["body"] == "<p>Issue 2</p>"
+    refused = [
+        c for c in fake.rest_calls() if c.path.endswith(f"/email/{response.metadata['id']}/content/main.json")
+    ]
+    assert len(refused) == 1  # the remembered section, refused (702), then the template's own read
+    assert sum(n for path, n in _paths(fake).items() if path.endswith("/content.json")) == 2
+
+
+def test_a_program_created_here_is_looked_into_once_only(
+    make_platform: MakePlatform, fake: FakeMarketo
+) -> None:
+    """The email look-up is skipped for the activation that created the program, once: a
+    replay in the same adapter (after a create whose answer was lost) or in another
+    adapter (a campaign step recorded in the activation log, ``reused`` False) looks."""
+    platform = make_platform()
+    content = newsletter(3)
+    campaign = platform.create_campaign(platform.mapper.campaign_spec(content))
+    assert campaign.reused is False
+    assert platform.find_content(content, campaign) is None
+    assert _paths(fake)["/email/byName.json"] == 0
+    first = platform.publish_content(content, campaign=campaign)
+    # a replay with the campaign step from the log: same adapter, then a new one
+    for adapter in (platform, make_platform()):
+        again = adapter.find_content(content, campaign)
+        assert again is not None
+        assert again.external_id == first.external_id
+    assert _paths(fake)["/email/byName.json"] == 2
+    assert len(fake.emails) == 1
+
+
+def test_publishing_into_a_program_created_here_ends_its_freshness(
+    make_platform: MakePlatform, fake: FakeMarketo
+) -> None:
+    platform = make_platform()
+    content = newsletter(4)
+    campaign = platform.create_campaign(platform.mapper.campaign_spec(content))
+    first = platform.publish_content(content, campaign=campaign)  # without a look-up first
+    found = platform.find_content(content, campaign)
+    assert found is not None
+    assert found.external_id == first.external_id
+
+
+def test_an_event_program_created_here_is_not_asked_for_its_tokens(
+    make_platform: MakePlatform, fake: FakeMarketo
+) -> None:
+    platform = make_platform()
+    event = Content.model_validate(
+        {
+            "id": "summit-2026",
+            "kind": "event",
+            "title": "Summit",
+            "summary": "Our summit",
+            "campaign": {"name": "Summit 2026", "start_date": "2026-12-01", "end_date": "2026-12-02"},
+        }
+    )
+    campaign = platform.create_campaign(platform.mapper.campaign_spec(event))
+    assert platform.find_content(event, campaign) is None
+    platform.publish_content(event, campaign=campaign)
+    assert not [c for c in fake.rest_calls() if c.method == "GET" and c.path.endswith("/tokens.json")]
+    program_id = campaign.metadata["id"]
+    assert fake.tokens[program_id]["Content Title"]["value"] == "Summit"
+    # re-activation reads them (and finds nothing to change)
+    found = platform.find_content(event, campaign)
+    assert found is not None
+    assert platform.content_changes(event, found, campaign=campaign) == {}

@@ -8,6 +8,8 @@ import pytest
 
 from marketing_platform.errors import MarketingPlatformError
 from marketing_platform.models import Content
+from marketing_platform.testing import FakeClock
+from marketing_platform_pardot.platform import CAMPAIGN_TTL
 
 from .conftest import AdapterFactory, Run, email, page
 from .fake_pardot import FakePardot
@@ -149,3 +151,24 @@ def test_landing_pages_cannot_be_patched_on_the_fake(make_adapter: AdapterFactor
     with pytest.raises(MarketingPlatformError) as caught:
         make_adapter().api.update("landing-pages", 1, {"name": "x"}, "id")
     assert caught.value.code == "60"
+
+
+def test_a_campaign_found_by_name_is_remembered_briefly(
+    make_adapter: AdapterFactory, fake: FakePardot, clock: FakeClock
+) -> None:
+    """Issue 15: contents sharing a campaign look it up once per CAMPAIGN_TTL (v5 cannot
+    create, rename or delete campaigns); a miss is never remembered."""
+    adapter = make_adapter()
+    for _ in range(3):
+        found = adapter.find_campaign("Newsletter 2026-12")
+        assert found is not None
+        assert found.external_id == "12"
+    assert len(fake.calls_to("GET", "/api/v5/objects/campaigns")) == 1
+    assert adapter.find_campaign("Autumn 2026") is None
+    fake.add_campaign("Autumn 2026", id=15)  # made in Salesforce meanwhile
+    autumn = adapter.find_campaign("Autumn 2026")
+    assert autumn is not None
+    assert autumn.external_id == "15"
+    clock.advance(CAMPAIGN_TTL + 1)
+    assert adapter.find_campaign("Newsletter 2026-12") is not None
+    assert len(fake.calls_to("GET", "/api/v5/objects/campaigns")) == 4

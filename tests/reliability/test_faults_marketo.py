@@ -70,7 +70,8 @@ FAULTS = [
     ),
     Fault(
         "non-json-5xx-on-lookup-is-retried",
-        lambda r: r.fake.fail("500-html", times=3, path="email/byName"),
+        # (not email/byName: an email is not looked up in a program created moments ago)
+        lambda r: r.fake.fail("500-html", times=3, path="emailTemplate/byName"),
         "succeeded",
     ),
     Fault(

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from marketing_platform.activation import ActivationResult, Activator
+from marketing_platform.activation import ActivationResult, Activator, Job
 from marketing_platform.log import ActivationLog
 from marketing_platform.models import Content
 from marketing_platform_sfmc.mapping import stable_key
@@ -309,3 +309,40 @@ def test_other_readings_of_the_answers_converge(
     assert fake.writes(mark) == []
     assert fake.counts()["campaigns"] == 1
     assert fake.counts()["links"] == 1
+
+
+def test_a_bulk_pages_the_campaigns_once_and_links_new_assets_without_asking(
+    make_activator: MakeActivator, fake: FakeSfmc
+) -> None:
+    """Issue 15: a campaign found by name is remembered (CAMPAIGN_TTL), and an asset the
+    activation just created is associated without reading the campaign's associations."""
+    contents = [email(id=f"issue-{i}", title=f"Issue {i}") for i in range(5)]
+    with make_activator() as activator:
+        results = activator.activate_all([Job(content, "sfmc") for content in contents])
+    assert all(r.ok for r in results), [r.error for r in results]
+    (campaign,) = fake.campaigns.values()
+    # created (after one miss), then found once and remembered
+    assert len(fake.calls("GET", "/hub/v1/campaigns")) - len(fake.calls("GET", "/hub/v1/campaigns/")) == 2
+    assert fake.calls("GET", f"/hub/v1/campaigns/{campaign['id']}/assets") == []
+    assert fake.counts()["links"] == 5
+    # a re-activation still checks the association of what it finds
+    again = run(make_activator, contents[0], log_name="fresh")
+    assert again.publish.action == "unchanged"
+    assert len(fake.calls("GET", f"/hub/v1/campaigns/{campaign['id']}/assets")) == 1
+
+
+def test_a_campaign_remembered_by_name_is_forgotten_when_one_is_created(
+    make_adapter: MakeAdapter, fake: FakeSfmc
+) -> None:
+    adapter = make_adapter()
+    spec = email().campaign
+    assert spec is not None
+    assert adapter.find_campaign(spec.name) is None  # a miss is not remembered
+    created = adapter.create_campaign(spec)
+    assert created.reused is False
+    found = adapter.find_campaign(spec.name)
+    assert found is not None
+    assert found.external_id == created.external_id
+    pages = len(fake.calls("GET", "/hub/v1/campaigns"))
+    assert adapter.create_campaign(spec).reused is True
+    assert len(fake.calls("GET", "/hub/v1/campaigns")) == pages  # remembered

@@ -210,7 +210,12 @@ def _email_steps(
             _step("attach_to_campaign", "PUT", f"{CAMPAIGNS}/{campaign_id}/assets/MARKETING_EMAIL/{email_id}")
         )
         steps += [
-            _step("attach_to_campaign", "PUT", f"{CAMPAIGNS}/{campaign_id}/assets/OBJECT_LIST/{list_id}")
+            _step(
+                "attach_to_campaign",
+                "PUT",
+                f"{CAMPAIGNS}/{campaign_id}/assets/OBJECT_LIST/{list_id}",
+                when="unless this adapter linked the list to the campaign already (a bulk links it once)",
+            )
             for list_id in list_ids
         ]
     if mapper.publish_email(content):

@@ -24,7 +24,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -80,6 +80,8 @@ from .sync import (
     EMAIL_FIELDS,
     POST_FIELDS,
     Comparison,
+    EmailEntry,
+    EmailIndex,
     TTLCache,
     compare,
     email_status,
@@ -98,6 +100,12 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _POST_IDENTITY = ("slug", "contentGroupId")
 #: How long looked-up blog settings, tags and lists are trusted within one adapter.
 LOOKUP_TTL = 300.0
+#: How long a campaign found by name is reused within one adapter (forgotten when the
+#: adapter creates or updates one).
+CAMPAIGN_TTL = 60.0
+#: Emails created up to this many seconds before the newest one a full listing saw are
+#: asked for again (``createdAfter``): room for HubSpot's listing to lag its creates.
+EMAIL_INDEX_MARGIN = 120.0
 
 
 class HubSpotPlatform(MarketingPlatform):
@@ -155,6 +163,12 @@ class HubSpotPlatform(MarketingPlatform):
         self._lists = TTLCache(self.clock, LOOKUP_TTL)  # list name -> ILS id
         self._list_names = TTLCache(self.clock, LOOKUP_TTL)  # ILS id -> list name
         self._blogs = TTLCache(self.clock, LOOKUP_TTL)  # blog id -> the blog's path
+        self._campaigns = TTLCache(self.clock, CAMPAIGN_TTL)  # name -> CampaignResponse found
+        # Campaigns this adapter created, until the activation that made each looks into
+        # it (nothing can be attached to a campaign made moments ago): guid -> True.
+        self._fresh_campaigns = TTLCache(self.clock, LOOKUP_TTL)
+        self._list_links = TTLCache(self.clock, LOOKUP_TTL)  # "guid/list id" linked by this adapter
+        self._emails = EmailIndex(self.clock, LOOKUP_TTL)  # the account's emails, by name
         # Objects find_content read, for content_changes / update_content ("KIND:id").
         self._found: dict[str, dict[str, Any]] = {}
 
@@ -194,12 +208,18 @@ class HubSpotPlatform(MarketingPlatform):
 
     # ------------------------------------------------------------- campaigns
     def find_campaign(self, name: str) -> CampaignResponse | None:
-        """The campaign whose ``hs_name`` is exactly ``name`` (HubSpot's filter is broader)."""
+        """The campaign whose ``hs_name`` is exactly ``name`` (HubSpot's filter is broader).
+        One found is remembered for :data:`CAMPAIGN_TTL` seconds (a bulk sharing a campaign
+        reads it once), until this adapter creates or updates a campaign of that name."""
+        cached = self._campaigns.get(name)
+        if isinstance(cached, CampaignResponse):
+            return cached
         params = {"name": name, "limit": 100, "properties": list(CAMPAIGN_PROPERTIES)}
         for reply in self.api.pages(CAMPAIGNS, params, _MAX_PAGES):
             for item in reply.get("results") or []:
                 if (item.get("properties") or {}).get("hs_name") == name:
-                    return self._campaign_response(item, reply, reused=True)
+                    found = self._campaign_response(item, reply, reused=True)
+                    return self._campaigns.put(name, found)  # type: ignore[no-any-return]
         return None
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
@@ -210,10 +230,12 @@ class HubSpotPlatform(MarketingPlatform):
         existing = self.find_campaign(campaign.name)
         if existing is not None:
             return existing
+        self._campaigns.drop([campaign.name])
         reply = self.api.post(
             CAMPAIGNS, self.transform("create_campaign", self.hubspot_mapper.campaign_payload(campaign))
         )
         guid = str(reply.get("id"))
+        self._fresh_campaigns.put(guid, True)
         budget_ids = [
             self._add_budget_item(guid, item) for item in self.hubspot_mapper.budget_payloads(campaign)
         ]
@@ -234,6 +256,7 @@ class HubSpotPlatform(MarketingPlatform):
         differs is replaced in place (``PUT``), a missing one added, an extra one removed."""
         comparison, items = self._campaign_comparison(spec, existing)
         guid = str(existing.external_id)
+        self._campaigns.drop([spec.name, *([existing.name] if existing.name else [])])
         properties = dict((existing.metadata or {}).get("properties") or {})
         patch = {k: ("" if c["to"] is None else c["to"]) for k, c in comparison.raw.items() if k != "budget"}
         request_id = existing.request_id
@@ -307,6 +330,8 @@ class HubSpotPlatform(MarketingPlatform):
         """Create the blog post / marketing email, attach it to ``campaign`` and publish
         it now or schedule it for ``content.schedule_at``."""
         campaign_id = campaign.external_id if campaign else None
+        if campaign_id:
+            self._fresh_campaigns.pop(campaign_id)  # something goes in: no longer empty
         if content.kind is ContentKind.BLOG_POST:
             return self._publish_blog_post(content, campaign_id, assets)
         if content.kind is ContentKind.EMAIL:
@@ -405,14 +430,21 @@ class HubSpotPlatform(MarketingPlatform):
             refs = {"email.template": template} if template else {}
             raise self._missing_reference(exc, "marketing email", refs, {}) from exc
         email_id = str(reply.get("id"))
+        self._emails.add(EmailEntry.of({"createdAt": iso(self._now()), **reply.body, "id": email_id}))
         if campaign_id:
             self._attach_email(campaign_id, email_id, list_ids)
         return self._send(content, email_id, campaign_id, list_ids, reply.request_id)
 
     def _attach_email(self, campaign_id: str, email_id: str, list_ids: Sequence[str]) -> None:
+        """Attach the email to the campaign, and each list not yet linked to it by this
+        adapter within :data:`LOOKUP_TTL` (every email of a bulk names the same list:
+        the link is made once, not once per email)."""
         self._attach(campaign_id, "MARKETING_EMAIL", email_id)
         for list_id in list_ids:
-            self._attach(campaign_id, "OBJECT_LIST", list_id)
+            key = f"{campaign_id}/{list_id}"
+            if self._list_links.get(key) is None:
+                self._attach(campaign_id, "OBJECT_LIST", list_id)
+                self._list_links.put(key, True)
 
     def _send(
         self,
@@ -571,8 +603,18 @@ class HubSpotPlatform(MarketingPlatform):
         """The post or email made for ``content`` (by its id, never its title), or None.
         Read-only. A post is found by its slug in its blog; an email by its name (among
         the campaign's emails first, else among all marketing emails). An email that went
-        out is reported ``sent`` with ``sent_at`` and the names of its lists."""
+        out is reported ``sent`` with ``sent_at`` and the names of its lists.
+
+        A campaign this adapter created for this activation moments ago (``reused``
+        False, and nothing was put in it since) has no email attached: its email list is
+        not read, once (the account-wide look-up still runs)."""
         campaign_id = campaign.external_id if campaign else None
+        fresh = bool(
+            campaign_id
+            and campaign is not None
+            and not campaign.reused
+            and self._fresh_campaigns.pop(campaign_id) is not None
+        )
         if content.kind is ContentKind.BLOG_POST:
             post, request_id = self._find_post(content)
             if post is None:
@@ -580,7 +622,7 @@ class HubSpotPlatform(MarketingPlatform):
             self._found[f"BLOG_POST:{post.get('id')}"] = post
             return self._post_response(post, request_id)
         if content.kind is ContentKind.EMAIL:
-            email, request_id = self._find_email(content, campaign_id)
+            email, request_id = self._find_email(content, None if fresh else campaign_id)
             if email is None:
                 return None
             response = self._email_response(email, request_id)
@@ -623,8 +665,8 @@ class HubSpotPlatform(MarketingPlatform):
         self, content: Content, campaign_id: str | None
     ) -> tuple[dict[str, Any] | None, str | None]:
         """The marketing email of ``content`` (see :meth:`HubSpotMapper.is_email_of`):
-        among the campaign's assets (cheap) when there is a campaign, else by paging
-        ``GET /marketing/v3/emails`` (newest first; HubSpot has no name filter there)."""
+        among the campaign's assets (cheap) when there is a campaign, else among all the
+        account's emails (:meth:`_account_email`)."""
         mine = self.hubspot_mapper.is_email_of
         if campaign_id:
             reply = self.api.get(f"{CAMPAIGNS}/{campaign_id}/assets/MARKETING_EMAIL")
@@ -632,10 +674,60 @@ class HubSpotPlatform(MarketingPlatform):
                 if mine(content, asset.get("name")):
                     email = self.api.get(f"{EMAILS}/{asset.get('id')}")
                     return email.body, email.request_id
+        return self._account_email(content)
+
+    def _account_email(self, content: Content) -> tuple[dict[str, Any] | None, str | None]:
+        """The newest of the account's marketing emails that is ``content``'s (an email
+        created but never attached to its campaign, or made under another campaign).
+
+        HubSpot has no name filter on ``GET /marketing/v3/emails``: the first look-up
+        pages the account newest first (at most :data:`_EMAIL_PAGES` pages of 100, as
+        always), stopping at a match. A listing that found nothing is kept as an index
+        (ids, names, creation times) for :data:`LOOKUP_TTL` seconds; later look-ups read
+        only the emails created since its newest one (``createdAfter``, less
+        :data:`EMAIL_INDEX_MARGIN`; one page for a bulk), then check a match from the
+        index by id (gone or renamed since: not it). Nothing the full listing would find
+        is missed; a new email of a bulk costs one page instead of the whole account."""
+        mine = self.hubspot_mapper.is_email_of
+        held = self._emails.snapshot()
+        if held is None:
+            with self._emails.build_lock:
+                held = self._emails.snapshot()
+                if held is None:
+                    return self._list_emails(content)
+        entries, watermark = held
+        since = watermark - timedelta(seconds=EMAIL_INDEX_MARGIN)
+        params = {"limit": 100, "sort": "-createdAt", "createdAfter": iso(since)}
+        for reply in self.api.pages(EMAILS, params, _EMAIL_PAGES):
+            for email in reply.get("results") or []:
+                self._emails.add(EmailEntry.of(email))
+                if mine(content, email.get("name")):
+                    return email, reply.request_id
+        never = datetime.min.replace(tzinfo=UTC)
+        for entry in sorted(entries, key=lambda e: e.created or never, reverse=True):
+            if not mine(content, entry.name):
+                continue
+            try:
+                reply = self.api.get(f"{EMAILS}/{entry.id}")
+            except NotFound:
+                self._emails.drop(entry.id)
+                continue
+            if mine(content, reply.get("name")):
+                return reply.body, reply.request_id
+            self._emails.drop(entry.id)
+        return None, None
+
+    def _list_emails(self, content: Content) -> tuple[dict[str, Any] | None, str | None]:
+        """Page every marketing email, newest first, for ``content``'s; when none is,
+        what was listed becomes the index of :meth:`_account_email`."""
+        mine = self.hubspot_mapper.is_email_of
+        listed: list[EmailEntry] = []
         for reply in self.api.pages(EMAILS, {"limit": 100, "sort": "-createdAt"}, _EMAIL_PAGES):
             for email in reply.get("results") or []:
                 if mine(content, email.get("name")):
                     return email, reply.request_id
+                listed.append(EmailEntry.of(email))
+        self._emails.replace(listed)
         return None, None
 
     def _post_response(self, post: dict[str, Any], request_id: str | None) -> PublishResponse:
@@ -722,6 +814,8 @@ class HubSpotPlatform(MarketingPlatform):
         """Bring the existing post / email up to ``content`` in place (see
         ``docs/hubspot.md``, "Re-activation")."""
         campaign_id = campaign.external_id if campaign else None
+        if campaign_id:
+            self._fresh_campaigns.pop(campaign_id)
         if content.kind is ContentKind.BLOG_POST:
             return self._update_post(content, existing, campaign_id, assets)
         return self._update_email(content, existing, campaign_id)

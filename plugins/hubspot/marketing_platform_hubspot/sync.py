@@ -163,9 +163,76 @@ class TTLCache:
             self._items[key] = (self._clock(), value)
         return value
 
+    def pop(self, key: str) -> Any:
+        """The value of ``key`` (None when absent or expired), removed."""
+        with self._lock:
+            item = self._items.pop(key, None)
+        if item is None or self._clock() - item[0] > self._ttl:
+            return None
+        return item[1]
+
     def drop(self, keys: Iterable[str] | None = None) -> None:
         with self._lock:
             if keys is None:
                 self._items.clear()
             for key in keys or ():
                 self._items.pop(key, None)
+
+
+@dataclass(frozen=True)
+class EmailEntry:
+    """A marketing email as the account listing names it."""
+
+    id: str
+    name: str
+    created: datetime | None
+
+    @classmethod
+    def of(cls, email: Mapping[str, Any]) -> EmailEntry:
+        return cls(str(email.get("id")), str(email.get("name") or ""), moment(email.get("createdAt")))
+
+
+class EmailIndex:
+    """The account's marketing emails (id, name, creation time) as one full listing
+    found them, kept ``ttl`` seconds by ``clock``, so that looking up a new email by
+    name does not page the whole account again for every email of a bulk.
+
+    Usable only when the listing held an email with a creation time: the newest one is
+    the *watermark*; emails created since (anyone's) are asked for with
+    ``createdAfter`` (a bounded read) and added. Thread-safe; ``build_lock`` serialises
+    full listings."""
+
+    def __init__(self, clock: Callable[[], float], ttl: float) -> None:
+        self._clock = clock
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self.build_lock = threading.Lock()
+        self._built: float | None = None
+        self._watermark: datetime | None = None
+        self._entries: dict[str, EmailEntry] = {}
+
+    def snapshot(self) -> tuple[list[EmailEntry], datetime] | None:
+        """``(entries, watermark)`` while the index is usable, else None."""
+        with self._lock:
+            if self._built is None or self._watermark is None or self._clock() - self._built > self._ttl:
+                return None
+            return list(self._entries.values()), self._watermark
+
+    def replace(self, entries: Iterable[EmailEntry]) -> None:
+        """A full listing's emails (the watermark is their newest creation time)."""
+        listed = {entry.id: entry for entry in entries}
+        times = [entry.created for entry in listed.values() if entry.created is not None]
+        with self._lock:
+            self._entries = listed
+            self._watermark = max(times) if times else None
+            self._built = self._clock()
+
+    def add(self, entry: EmailEntry) -> None:
+        """An email seen or created since the listing (ignored while there is none)."""
+        with self._lock:
+            if self._built is not None:
+                self._entries[entry.id] = entry
+
+    def drop(self, email_id: str) -> None:
+        with self._lock:
+            self._entries.pop(email_id, None)

@@ -24,6 +24,8 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import PrivateAttr
+
 from marketing_platform.errors import Problem
 from marketing_platform.mapping import ContentMapper
 from marketing_platform.models import AssetsResponse, CampaignSpec, Content, ContentKind
@@ -51,6 +53,24 @@ SETTINGS_FIELDS = frozenset(
 )
 #: Mailchimp campaign status -> the status compared on re-activation.
 _COMPARED_STATUS = {"save": "draft", "paused": "draft", "schedule": "scheduled"}
+
+
+class ContentCampaignSpec(CampaignSpec):
+    """The campaign step's spec, knowing the content it is for: in Mailchimp the
+    campaign *is* the email, so :meth:`MailchimpPlatform.create_campaign` can make it
+    with the content's settings and recipients in one ``POST /campaigns`` instead of a
+    ``PATCH`` right after. Its fields are a plain :class:`CampaignSpec`'s."""
+
+    _content: Content | None = PrivateAttr(default=None)
+
+    @property
+    def content(self) -> Content | None:
+        return self._content
+
+
+def spec_content(spec: CampaignSpec) -> Content | None:
+    """The content ``spec`` was made for by :meth:`MailchimpMapper.campaign_spec`, if any."""
+    return spec.content if isinstance(spec, ContentCampaignSpec) else None
 
 
 class MailchimpMapper(ContentMapper):
@@ -155,12 +175,16 @@ class MailchimpMapper(ContentMapper):
         :meth:`campaign_title`, so the pipeline's ``create_campaign(spec)`` finds or
         creates the campaign of this content, not of every content of the campaign."""
         title = self.campaign_title(content)
-        if content.campaign is None:
-            return CampaignSpec(name=title)
-        return content.campaign.model_copy(update={"name": title})
+        fields = {} if content.campaign is None else dict(content.campaign)
+        spec = ContentCampaignSpec(**{**fields, "name": title})
+        spec._content = content
+        return spec
 
-    def campaign_payload(self, spec: CampaignSpec) -> dict[str, Any]:
-        """``POST /campaigns``: a draft regular campaign titled ``spec.name``."""
+    def campaign_payload(self, spec: CampaignSpec, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``POST /campaigns``: a draft regular campaign titled ``spec.name``; with
+        ``settings`` (a :meth:`settings_payload`), its recipients and settings too."""
+        if settings is not None:
+            return {"type": "regular", **settings}
         return {"type": "regular", "settings": {"title": spec.name}}
 
     def settings_payload(

@@ -10,11 +10,13 @@ one email:
    adapter), else ``POST /file-manager/files`` with the file base64-encoded;
 2. ``create_campaign``: find the content's campaign (``GET /campaigns``, paged: by its
    title, or by the content id the title ends with) or create a draft (``POST
-   /campaigns`` with ``type: regular``);
-3. ``publish_content``: resolve the audience by name (``GET /lists``) and the optional
-   segment (``GET /lists/{id}/segments``), set recipients and settings
-   (``PATCH /campaigns/{id}``), the HTML (``PUT /campaigns/{id}/content``), then send
-   (``POST .../actions/send``) or schedule (``POST .../actions/schedule``).
+   /campaigns`` with ``type: regular``, and, for the pipeline's spec, the content's
+   recipients and settings: the audience by name ``GET /lists`` and the optional segment
+   ``GET /lists/{id}/segments`` are resolved first);
+3. ``publish_content``: set recipients and settings (``PATCH /campaigns/{id}``) unless
+   this adapter has just created the campaign with them, the HTML (``PUT
+   /campaigns/{id}/content``), then send (``POST .../actions/send``) or schedule
+   (``POST .../actions/schedule``).
 
 Re-activation (the pipeline's sync): ``find_content`` reports the content's campaign
 with its status (``sent`` with ``sent_at`` and the audience, ``scheduled`` with
@@ -25,8 +27,11 @@ one is unscheduled first, as Mailchimp requires, and scheduled again) and then s
 schedules it. A sent campaign is never edited or sent again.
 
 Audiences, segments and the file manager's listing are read once per adapter and kept
-for ``lookup_ttl`` seconds (on the adapter's clock). Campaigns are always read fresh: a
-stale status could send an email twice. ``check`` only reads (``GET /ping``, ``GET /``).
+for ``lookup_ttl`` seconds (on the adapter's clock). Campaigns are read fresh (a stale
+status could send an email twice), except the one this adapter has just created for the
+content: until something is published into it, its state is the create's answer (a
+retry, a replay or another activation of the content reads it again). ``check`` only
+reads (``GET /ping``, ``GET /``).
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ from marketing_platform.sync import Changes, diff
 
 from .auth import BasicAuth
 from .errors import PLATFORM, parse
-from .mapping import SETTINGS_FIELDS, MailchimpMapper, vendor_fields, vendor_time
+from .mapping import SETTINGS_FIELDS, MailchimpMapper, spec_content, vendor_fields, vendor_time
 from .settings import MailchimpSettings
 
 #: Page size for list endpoints (Mailchimp's maximum ``count``).
@@ -152,6 +157,10 @@ class MailchimpPlatform(MarketingPlatform):
         self.http = self.make_http(self.settings.api_base_url, tokens=BasicAuth(self.settings.api_key))
         self._lookups = _Lookups(self.clock, self.lookup_ttl)
         self._account: str | None = None
+        #: Campaigns this adapter just created for a content, not yet filled: campaign id
+        #: -> (created at, content id, the create's answer, the settings it was made with).
+        self._fresh: dict[str, tuple[float, str, dict[str, Any], dict[str, Any]]] = {}
+        self._fresh_lock = threading.Lock()
 
     # --------------------------------------------------------------- requests
     def _get(self, path: str, **params: Any) -> Any:
@@ -289,15 +298,57 @@ class MailchimpPlatform(MarketingPlatform):
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         """Find or create the campaign titled ``campaign.name``. The pipeline passes
-        ``mapper.campaign_spec(content)``, whose name is unique per content."""
+        ``mapper.campaign_spec(content)``, whose name is unique per content; the campaign
+        is then created with that content's recipients and settings (the body of the
+        ``PATCH`` a publish would send, through the same ``update_campaign`` payload
+        hook), so publishing it sends no ``PATCH`` and reads nothing back."""
 
         def create() -> CampaignResponse:
-            payload = self.transform("create_campaign", self.mapper.campaign_payload(campaign))
-            return self._campaign_response(self._send("POST", "/campaigns", payload), reused=False)
+            content = spec_content(campaign)
+            settings = None
+            if content is not None and not self.mapper.problems(content):
+                list_id, segment_id = self._recipient_ids(content)
+                settings = self.mapper.settings_payload(content, campaign.name, list_id, segment_id)
+            sent = self.transform("update_campaign", settings) if settings is not None else None
+            payload = self.transform("create_campaign", self.mapper.campaign_payload(campaign, sent))
+            item = self._send("POST", "/campaigns", payload)
+            if content is not None and settings is not None and isinstance(item, dict) and item.get("id"):
+                self._remember_fresh(str(item["id"]), content.id, item, settings)
+            return self._campaign_response(item, reused=False)
 
         return self.find_or_create(
             "campaign", campaign.name, lambda: self.find_campaign(campaign.name), create
         )
+
+    def _remember_fresh(
+        self, campaign_id: str, content_id: str, item: dict[str, Any], settings: dict[str, Any]
+    ) -> None:
+        now = self.clock()
+        with self._fresh_lock:
+            for old in [k for k, v in self._fresh.items() if now - v[0] >= self.lookup_ttl]:
+                del self._fresh[old]
+            self._fresh[campaign_id] = (now, content_id, item, settings)
+
+    def _fresh_for(
+        self, campaign: CampaignResponse | None, content: Content, *, take: bool
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """``(the create's answer, the settings it was made with)`` when ``campaign`` is
+        the one this adapter created for ``content`` moments ago and nothing was published
+        into it since. ``take`` (a publish begins): from now on the campaign is not fresh,
+        whoever asks (a retry, another activation of the content, reads it again)."""
+        if campaign is None or not campaign.external_id:
+            return None
+        key = str(campaign.external_id)
+        with self._fresh_lock:
+            held = self._fresh.pop(key, None) if take else self._fresh.get(key)
+        if (
+            held is None
+            or campaign.reused
+            or held[1] != content.id
+            or self.clock() - held[0] >= self.lookup_ttl
+        ):
+            return None
+        return held[2], held[3]
 
     def campaign_changes(self, spec: CampaignSpec, existing: CampaignResponse) -> Changes | None:
         """Mailchimp keeps only the title of the campaign step (a campaign's description,
@@ -340,7 +391,12 @@ class MailchimpPlatform(MarketingPlatform):
         assets: AssetsResponse | None,
     ) -> PublishResponse:
         campaign_id = str(campaign.external_id)
-        current = self._get(f"/campaigns/{campaign_id}", fields=",".join(CAMPAIGN_FIELDS)) or {}
+        fresh = self._fresh_for(campaign, content, take=True)
+        if fresh is not None:  # just created here with these settings: nothing to read
+            current, sent = fresh
+        else:
+            current = self._get(f"/campaigns/{campaign_id}", fields=",".join(CAMPAIGN_FIELDS)) or {}
+            sent = None
         if current.get("status") in _DONE:
             found = self._found(content, current)
             warning = "the campaign was already sent or scheduled; it was not sent again"
@@ -348,7 +404,8 @@ class MailchimpPlatform(MarketingPlatform):
 
         list_id, segment_id = self._recipient_ids(content)
         settings = self.mapper.settings_payload(content, spec.name, list_id, segment_id)
-        self._patch(campaign_id, settings)
+        if sent != settings:  # not created with exactly these
+            self._patch(campaign_id, settings)
         self._put_content(campaign_id, content, assets)
         return self._deliver(content, campaign_id, list_id, current)
 
@@ -430,7 +487,11 @@ class MailchimpPlatform(MarketingPlatform):
         """The campaign carrying ``content`` (never another content's), with its status:
         ``sent`` (``sent_at``, ``recipients``), ``scheduled`` (``scheduled_at``) or
         ``draft``. None when there is none, or only the empty draft the campaign step
-        made (nothing of the email is on Mailchimp yet)."""
+        made (nothing of the email is on Mailchimp yet), or the campaign this adapter has
+        just created for the content (nothing is read: it holds the recipients and
+        settings it was made with and no HTML; anything later reads it)."""
+        if self._fresh_for(campaign, content, take=False) is not None:
+            return None
         item = self._campaign_of(content, campaign)
         if item is None:
             return None
@@ -615,15 +676,22 @@ class MailchimpPlatform(MarketingPlatform):
                 payload={"name": name, "file_data": "<base64>"},
                 only_if="not found",
             )
+        settings = self.mapper.settings_payload(content, spec.name, list_id, segment_id)
         step("GET", "/campaigns", purpose=f"find the campaign titled {spec.name!r}")
-        step("POST", "/campaigns", payload=self.mapper.campaign_payload(spec), only_if="not found")
         step("GET", "/lists", purpose=f"find the audience {audience!r}")
         if segment:
             step("GET", f"/lists/{list_id}/segments", purpose=f"find the segment {segment!r}")
         step(
+            "POST",
+            "/campaigns",
+            payload=self.mapper.campaign_payload(spec, settings),
+            only_if="not found (created with its recipients and settings: no PATCH follows)",
+        )
+        step(
             "PATCH",
             f"/campaigns/{campaign}",
-            payload=self.mapper.settings_payload(content, spec.name, list_id, segment_id),
+            payload=settings,
+            only_if="found, not sent, and its recipients or settings differ",
         )
         step("PUT", f"/campaigns/{campaign}/content", payload=self.mapper.content_payload(content))
         if content.schedule_at is not None:

@@ -40,8 +40,44 @@ class LookupCache:
                 self._entries[key] = (self._clock() + self.ttl, value)
         return value
 
+    def forget_key(self, key: Hashable) -> None:
+        """Forget the entry ``key``."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def forget(self, kind: str) -> None:
         """Forget every entry whose key is ``(kind, ...)``."""
         with self._lock:
             for key in [k for k in self._entries if isinstance(k, tuple) and k and k[0] == kind]:
                 del self._entries[key]
+
+
+class FreshMarks:
+    """Keys this adapter instance created moments ago, each to be *taken* once.
+
+    ``mark(key)`` when the adapter creates an object (a program); ``take(key)`` is True
+    only the first time it is asked within ``ttl`` seconds of the mark, so exactly one
+    look-up may be skipped on the strength of "it was just created here": a retry or a
+    replay in the same process asks again and finds it not fresh. A replay in another
+    process (or of a campaign recorded in the activation log) never had the mark. Expired
+    marks are dropped as new ones are made, so a long-running worker keeps few."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float]) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._marks: dict[Hashable, float] = {}
+
+    def mark(self, key: Hashable) -> None:
+        now = self._clock()
+        with self._lock:
+            for old in [k for k, until in self._marks.items() if until <= now]:
+                del self._marks[old]
+            if self.ttl > 0:
+                self._marks[key] = now + self.ttl
+
+    def take(self, key: Hashable) -> bool:
+        now = self._clock()
+        with self._lock:
+            until = self._marks.pop(key, None)
+        return until is not None and now < until

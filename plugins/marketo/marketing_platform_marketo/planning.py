@@ -156,14 +156,23 @@ def _asset_steps(
             kind.search_params(name, program)
             if kind.search_in_folder
             else {"maxReturn": 200, "offset": 0, **kind.search_params(name, program)},
-            kind.find_note,
+            f"{kind.find_note}; not sent when the program was created by this activation "
+            "(nothing can be in it yet)"
+            if kind.find_note
+            else None,
         ),
         _post(
             f"create_{kind.key}",
             f"/{kind.ref}s.json",
             platform.transform(f"create_{kind.key}", platform._asset_form(kind, content, program, template)),
         ),
-        _get(f"list_{kind.key}_sections", f"/{kind.ref}/{asset}/content.json", {}),
+        _get(
+            f"list_{kind.key}_sections",
+            f"/{kind.ref}/{asset}/content.json",
+            {},
+            "a new asset has its template's sections: read for the first asset made from a "
+            "template within MARKETO_LOOKUP_TTL only",
+        ),
         _post(
             f"update_{kind.key}_content",
             f"/{kind.ref}/{asset}/content/{section}.json",

@@ -62,7 +62,7 @@ from . import mapping as m
 from .auth import MarketoTokenProvider
 from .client import Envelope, MarketoClient
 from .errors import PLATFORM
-from .lookups import LookupCache
+from .lookups import FreshMarks, LookupCache
 from .settings import MarketoSettings
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,9 @@ class MarketoPlatform(MarketingPlatform):
         self._client_lock = threading.Lock()
         #: Folders, channels and templates found by name (see :mod:`.lookups`).
         self._lookups = LookupCache(self.marketo_settings.lookup_ttl, self.clock)
+        #: Programs this instance created, until the activation that made each one looks
+        #: inside it once (nothing can be in a program made moments ago; see find_content).
+        self._fresh = FreshMarks(self.marketo_settings.lookup_ttl, self.clock)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -335,6 +338,7 @@ class MarketoPlatform(MarketingPlatform):
                 [*warnings, _taken_warning("program", campaign.name), *_program_warnings(campaign, existing)],
             )
         record = _required(created)
+        self._fresh.mark(("program", _record_id(record)))
         dates = m.program_update_form(campaign, {"start_date", "end_date"})
         if dates and program_type in m.DATED_PROGRAM_TYPES:
             updated = self.client.post_form(
@@ -410,6 +414,7 @@ class MarketoPlatform(MarketingPlatform):
         if campaign is None:
             campaign = self.create_campaign(self.marketo_mapper.campaign_spec(content))
         program_id = int(campaign.metadata["id"])
+        self._fresh.take(("program", program_id))  # something goes in: no longer empty
         tokens = self._write_tokens(program_id, content, assets)
         kind = m.asset_kind(content)
         if kind is not None:
@@ -422,10 +427,17 @@ class MarketoPlatform(MarketingPlatform):
         """The email / landing page named after ``content`` in its program (an approved
         version first), or None. For content that is the program itself (an event), the
         program once this content wrote its tokens (``{{my.Content Id}}``). Never ``sent``: this
-        adapter never sends an email (a smart campaign in Marketo does)."""
+        adapter never sends an email (a smart campaign in Marketo does).
+
+        A program this adapter instance created moments ago for this activation
+        (``campaign.reused`` False and marked fresh by :meth:`create_campaign`) holds
+        nothing yet: no look-up is sent, once. Should an asset of that name be there after
+        all (a concurrent activation), its create answers 709 and is brought up to date."""
         if campaign is None or "id" not in campaign.metadata:
             return None
         program_id = int(campaign.metadata["id"])
+        if not campaign.reused and self._fresh.take(("program", program_id)):
+            return None
         kind = m.asset_kind(content)
         if kind is None:
             tokens = self._program_tokens(program_id)
@@ -552,6 +564,7 @@ class MarketoPlatform(MarketingPlatform):
             content,
             _asset_response(kind, record, content, program_id, reused=False),
             {"body", "status"},
+            template_id=template_id,
         )
         return response.model_copy(update={"metadata": {**response.metadata, "template_id": template_id}})
 
@@ -578,10 +591,17 @@ class MarketoPlatform(MarketingPlatform):
         return changes
 
     def _update_asset(
-        self, kind: m.AssetKind, content: Content, existing: PublishResponse, names: set[str]
+        self,
+        kind: m.AssetKind,
+        content: Content,
+        existing: PublishResponse,
+        names: set[str],
+        *,
+        template_id: int | None = None,
     ) -> PublishResponse:
         """Write the ``names`` fields of the email / landing page ``existing`` and approve
-        its draft."""
+        its draft. ``template_id``: the asset was just made from that template, so its
+        sections are the template's (see :meth:`_write_body`)."""
         asset_id = int(existing.metadata["id"])
         drafted = False  # content written: there is a draft to approve
         metadata_only = False  # only metadata written: Marketo may keep no draft for it
@@ -612,15 +632,7 @@ class MarketoPlatform(MarketingPlatform):
                 metadata_only = True
         section_id: str | None = None
         if "body" in names:
-            sections = self.client.get(f"/{kind.ref}/{asset_id}/content.json").result
-            section_id, section_type = kind.pick_section(
-                sections, content.options_for("marketo").get("section")
-            )
-            self.client.post_form(
-                f"/{kind.ref}/{asset_id}/content/{section_id}.json",
-                self.transform(f"update_{kind.key}_content", m.section_form(content, section_type)),
-                idempotent=True,
-            )
+            section_id = self._write_body(kind, content, asset_id, template_id)
             drafted = True
         status = str(existing.metadata.get("vendor_status") or "draft")
         record: dict[str, Any] = {"id": asset_id, "name": existing.metadata.get("name"), "url": existing.url}
@@ -646,6 +658,48 @@ class MarketoPlatform(MarketingPlatform):
         if section_id is not None:
             metadata["section"] = section_id
         return response.model_copy(update={"metadata": metadata, "warnings": list(existing.warnings)})
+
+    def _write_body(self, kind: m.AssetKind, content: Content, asset_id: int, template_id: int | None) -> str:
+        """Write the body into the asset's section (``marketo.section``, else the first
+        editable one); returns the section id.
+
+        An asset just made from a template has exactly the template's sections, so for
+        one (``template_id`` given) the sections read from the first such asset are
+        remembered per template for ``MARKETO_LOOKUP_TTL`` instead of reading
+        ``content.json`` after every create. Should the remembered section be refused
+        (702: the template changed meanwhile), the asset's own sections are read and the
+        write is sent once more."""
+        wanted = content.options_for("marketo").get("section")
+
+        def read() -> list[dict[str, Any]]:
+            return self.client.get(f"/{kind.ref}/{asset_id}/content.json").result
+
+        def write(sections: list[dict[str, Any]]) -> str:
+            section_id, section_type = kind.pick_section(sections, wanted)
+            self.client.post_form(
+                f"/{kind.ref}/{asset_id}/content/{section_id}.json",
+                self.transform(f"update_{kind.key}_content", m.section_form(content, section_type)),
+                idempotent=True,
+            )
+            return section_id
+
+        if template_id is None:
+            return write(read())
+        loaded: list[bool] = []
+
+        def load() -> list[dict[str, Any]] | None:
+            loaded.append(True)
+            return read() or None
+
+        key = ("sections", kind.ref, template_id)
+        remembered: list[dict[str, Any]] | None = self._lookups.get(key, load)
+        try:
+            return write(remembered or [])
+        except (NotFound, ContentRejected) as exc:
+            if loaded or not (isinstance(exc, NotFound) or exc.code == "section"):
+                raise  # read from this very asset, or not about the section: the answer stands
+            self._lookups.forget_key(key)
+            return write(read())
 
     # ------------------------------------------------------------------ files
     def upload_assets(self, assets: Sequence[Asset]) -> AssetsResponse:

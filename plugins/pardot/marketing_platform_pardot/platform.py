@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -84,6 +85,10 @@ LOOKUP_INTERVAL = 5.0
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 CAMPAIGN_FIELDS = "id,name,folderId,cost,salesforceId,isDeleted"
+#: Seconds a campaign found by name is reused by one adapter (on its clock) before it is
+#: looked up again; v5 cannot create, rename or delete campaigns, so only a change made
+#: in Salesforce within that time goes unseen. A miss is never remembered.
+CAMPAIGN_TTL = 60.0
 LIST_EMAIL_FIELDS = "id,name,isSent,isPaused,isDeleted,sentAt,campaignId,createdAt"
 #: List email fields compared on re-activation: the body fields are "not queryable"
 #: (v5), readable by id on one reading of the docs; if not, the email is not compared.
@@ -203,6 +208,8 @@ class PardotPlatform(MarketingPlatform):
         self.api = PardotAPI(http, config)
         self._lists: dict[str, int] = {}
         self._folders: dict[str, int] = {}
+        self._campaigns: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._campaigns_lock = threading.Lock()
 
     @property
     def config(self) -> PardotSettings:
@@ -245,9 +252,20 @@ class PardotPlatform(MarketingPlatform):
         )
 
     def find_campaign(self, name: str) -> CampaignResponse | None:
-        """The campaign called exactly ``name`` (not in the recycle bin)."""
+        """The campaign called exactly ``name`` (not in the recycle bin); one found is
+        remembered for :data:`CAMPAIGN_TTL` seconds (a bulk sharing a campaign looks it
+        up once)."""
+        now = self.clock()
+        with self._campaigns_lock:
+            held = self._campaigns.get(name)
+        if held is not None and now - held[0] < CAMPAIGN_TTL:
+            return self._campaign_response(held[1])
         item = self.api.find_by_name(v5.CAMPAIGNS, name, CAMPAIGN_FIELDS, match=_not_deleted)
-        return None if item is None else self._campaign_response(item)
+        if item is None:
+            return None
+        with self._campaigns_lock:
+            self._campaigns[name] = (now, item)
+        return self._campaign_response(item)
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         """The existing campaign called ``campaign.name`` (always ``reused``): v5 cannot

@@ -64,6 +64,9 @@ CAMPAIGNS = "/hub/v1/campaigns"
 PAGE_SIZE = 50
 #: Pages of campaigns read when looking one up (the Campaigns API has no name filter).
 MAX_CAMPAIGN_PAGES = 200
+#: Seconds a campaign found by name is reused without paging the campaigns again (per
+#: adapter, on its clock; forgotten when the adapter creates one).
+CAMPAIGN_TTL = 60.0
 #: Look-ups after a create answered "key already used": the asset index lags behind.
 ADOPT_ATTEMPTS = 4
 #: Content Builder's limit for one file.
@@ -122,6 +125,9 @@ class SfmcPlatform(MarketingPlatform):
         self._rest: PlatformHTTP | None = None
         self._rest_lock = threading.Lock()
         self._simple_query = True
+        #: Campaigns found by name: ``name -> (found at, response)`` (see CAMPAIGN_TTL).
+        self._found_campaigns: dict[str, tuple[float, CampaignResponse]] = {}
+        self._campaigns_lock = threading.Lock()
 
     @property
     def config(self) -> SfmcSettings:
@@ -245,7 +251,25 @@ class SfmcPlatform(MarketingPlatform):
 
     def find_campaign(self, name: str) -> CampaignResponse | None:
         """The campaign whose ``campaignCode`` is this name's code, else the first one
-        called exactly ``name`` (whether codes are unique is not documented)."""
+        called exactly ``name`` (whether codes are unique is not documented). A campaign
+        found is remembered for :data:`CAMPAIGN_TTL` seconds (the Campaigns API has no
+        name filter: each look-up pages every campaign); a miss is not."""
+        now = self.clock()
+        with self._campaigns_lock:
+            held = self._found_campaigns.get(name)
+        if held is not None and now - held[0] < CAMPAIGN_TTL:
+            return held[1]
+        found = self._find_campaign(name)
+        if found is not None:
+            with self._campaigns_lock:
+                self._found_campaigns[name] = (now, found)
+        return found
+
+    def _forget_campaign(self, name: str) -> None:
+        with self._campaigns_lock:
+            self._found_campaigns.pop(name, None)
+
+    def _find_campaign(self, name: str) -> CampaignResponse | None:
         code = self.sfmc_mapper.campaign_code(name)
         by_name: dict[str, Any] | None = None
         for item in self._campaigns():
@@ -276,6 +300,7 @@ class SfmcPlatform(MarketingPlatform):
         return existing
 
     def _new_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
+        self._forget_campaign(campaign.name)
         payload = self.transform("create_campaign", self.sfmc_mapper.campaign_payload(campaign))
         try:
             created = self._call("POST", CAMPAIGNS, json=payload)
@@ -325,11 +350,13 @@ class SfmcPlatform(MarketingPlatform):
                 return True
         return False
 
-    def _link(self, campaign_id: str, item: Mapping[str, Any]) -> None:
-        """Associate the asset to the campaign unless it is already."""
+    def _link(self, campaign_id: str, item: Mapping[str, Any], *, new: bool = False) -> None:
+        """Associate the asset to the campaign unless it is already. ``new``: the asset
+        was created by this very call of :meth:`publish_content`, so nothing can be
+        associated to it yet and the campaign's associations are not read."""
         if dig(item, "assetType", "id") == HTML_EMAIL[0] and not dig(item, "legacyData", "legacyId"):
             item = self._asset(str(item.get("id"))) or item  # the create answer may lack it
-        if self._is_linked(campaign_id, item):
+        if not new and self._is_linked(campaign_id, item):
             return
         kind, item_id = self._link_of(item)
         body = self.transform("associate_asset", {"ids": [item_id], "type": kind})
@@ -394,7 +421,7 @@ class SfmcPlatform(MarketingPlatform):
         if not isinstance(item, dict) or item.get("id") is None:
             item = self._find_asset(key) or {}
         if campaign is not None and campaign.external_id:
-            self._link(campaign.external_id, item)
+            self._link(campaign.external_id, item, new=True)
         return self._content_response(content, item)
 
     def find_content(self, content: Content, campaign: CampaignResponse | None) -> PublishResponse | None:
@@ -618,7 +645,12 @@ class SfmcPlatform(MarketingPlatform):
         if campaign_id is not None:
             kind = "EMAIL" if content.kind is ContentKind.EMAIL else "CMS_asset"
             link_id = placeholder("legacyData.legacyId of the email" if kind == "EMAIL" else "asset id")
-            step("GET", f"{CAMPAIGNS}/{campaign_id}/assets", purpose="is the asset associated already?")
+            step(
+                "GET",
+                f"{CAMPAIGNS}/{campaign_id}/assets",
+                purpose="is the asset associated already?",
+                only_if="found (an asset created by this activation is associated to nothing yet)",
+            )
             step(
                 "POST",
                 f"{CAMPAIGNS}/{campaign_id}/assets",
