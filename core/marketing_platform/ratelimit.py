@@ -621,10 +621,11 @@ class RateBudget:
         The budget already paces this process's calls under the vendor's limit, so a
         count our own calls explain changes nothing, even at 0 left: pausing then would
         only give up the allowed rate (even pacing brings every window's end to ~0).
-        Only when the vendor counted more calls than we sent in its window up to that
-        request (other integrations share the account) does every caller wait, and
-        only as long as the vendor's window needs to free the calls we are short of:
-        that share of the window, or ``reset_after`` when none are left.
+        Every caller waits only when the vendor counted more calls than we sent in its
+        window up to that request (other integrations share the account) — as long as
+        its window needs to free the calls we are short of, or ``reset_after`` when none
+        are left — or when the vendor's ``limit`` is below what our budget allows and at
+        most one call is left (then its window decides: ``reset_after``, else a window).
 
         A shared store's budget spans processes whose calls this process does not see,
         so there only a vendor saying none are left pauses (until ``reset_after``, else
@@ -649,9 +650,12 @@ class RateBudget:
                 self._recent.popleft()
             ours = sum(1 for stamp in self._recent if end - interval_seconds < stamp <= end)
         others = (window_limit - max(remaining, 0)) - ours  # calls the vendor counted that we did not make
-        if others <= max(1, window_limit // 50):  # within the budget's own guard
-            return 0.0
-        wait = min(interval_seconds, others * interval_seconds / window_limit)
+        if others > max(1, window_limit // 50):  # beyond the budget's own guard: someone else's calls
+            wait = min(interval_seconds, others * interval_seconds / window_limit)
+        elif self.limits.calls * interval_seconds / self.limits.per_seconds > window_limit and remaining <= 1:
+            wait = interval_seconds  # our budget allows more than the vendor: its window decides
+        else:
+            return 0.0  # our own pacing explains the count, even at 0 left
         if reset_after is not None and reset_after >= 0:
             wait = reset_after if remaining <= 0 else min(wait, reset_after)
         self.pause(wait)

@@ -128,6 +128,17 @@ def test_none_left_by_our_own_calls_does_not_pause_either(clock: FakeClock) -> N
     assert budget.observe(remaining=0, interval_seconds=10, limit=100, sent_at=sent[-1]) == 0
 
 
+def test_a_vendor_limit_below_our_budget_holds_us_back_at_its_last_call(clock: FakeClock) -> None:
+    budget = _budget(RateLimits(calls=50, per_seconds=10), clock)  # we think 50 per 10 s
+    for _ in range(4):
+        with budget.slot():
+            pass
+
+    paused = budget.observe(remaining=1, interval_seconds=10, limit=5)  # the vendor allows 5
+
+    assert paused == 10
+
+
 def test_a_shared_budget_pauses_only_when_the_vendor_has_none_left(tmp_path: Path) -> None:
     budget = RateBudget(
         RateLimits(calls=10, per_seconds=1), name="shared", store=f"sqlite:///{tmp_path / 'rate.db'}"

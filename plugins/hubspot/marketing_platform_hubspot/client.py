@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from marketing_platform.http import PlatformHTTP, json_body
+from marketing_platform.http import PlatformHTTP, RateHeaders, json_body
 from marketing_platform.mapping import placeholder
 from marketing_platform.models import Asset
 from marketing_platform.paging import cursor_pages
@@ -80,6 +80,14 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
         return None
 
 
+#: HubSpot's rate headers, fed to the budget by the core's HTTP layer after every answer.
+RATE_HEADERS = RateHeaders(
+    remaining="X-HubSpot-RateLimit-Remaining",
+    limit="X-HubSpot-RateLimit-Max",
+    interval_ms="X-HubSpot-RateLimit-Interval-Milliseconds",
+)
+
+
 class HubSpotClient:
     """HubSpot requests: JSON in, :class:`Reply` out, core errors on failure."""
 
@@ -92,7 +100,6 @@ class HubSpotClient:
         product tier the call needs, for a clear error on a 403."""
 
         def parse(response: httpx.Response) -> Reply:
-            self._observe(response)
             if response.status_code >= 400:
                 raise error_from_response(response, refreshable=self.refreshable, tier=tier)
             body = json_body(response)
@@ -105,12 +112,6 @@ class HubSpotClient:
             )
 
         return parse
-
-    def _observe(self, response: httpx.Response) -> None:
-        remaining = _int_header(response, "X-HubSpot-RateLimit-Remaining")
-        interval_ms = _int_header(response, "X-HubSpot-RateLimit-Interval-Milliseconds")
-        if remaining is not None:
-            self.http.budget.observe(remaining, interval_ms / 1000 if interval_ms else None)
 
     def request(
         self,

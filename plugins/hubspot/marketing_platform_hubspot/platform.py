@@ -65,6 +65,7 @@ from .client import (
     FILES,
     LISTS,
     POSTS,
+    RATE_HEADERS,
     TAGS,
     HubSpotClient,
     Reply,
@@ -153,7 +154,11 @@ class HubSpotPlatform(MarketingPlatform):
         self.tokens = tokens
         # api.hubapi.com speaks HTTP/2: one multiplexed connection when h2 is installed.
         http = self.make_http(
-            config.base_url, tokens=tokens, headers={"Accept": "application/json"}, http2=True
+            config.base_url,
+            tokens=tokens,
+            headers={"Accept": "application/json"},
+            http2=True,
+            rate_headers=RATE_HEADERS,
         )
         if isinstance(tokens, OAuthRefresh):
             tokens.bind(http)
