@@ -72,14 +72,6 @@ class Reply:
         return self.body.get(key, default)
 
 
-def _int_header(response: httpx.Response, name: str) -> int | None:
-    value = response.headers.get(name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 #: HubSpot's rate headers, fed to the budget by the core's HTTP layer after every answer.
 RATE_HEADERS = RateHeaders(
     remaining="X-HubSpot-RateLimit-Remaining",
