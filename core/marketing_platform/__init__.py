@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .__about__ import __version__
 from .errors import (
+    AlreadySent,
     AuthenticationError,
     ConfigurationError,
     Conflict,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from .registry import PlatformInfo
 
 __all__ = [
+    "AlreadySent",
     "Asset",
     "AssetResult",
     "AssetsResponse",
