@@ -454,8 +454,8 @@ class Activator:
         record = self.log.get(activation_id)
         if record.state in {"succeeded", "blocked"}:
             return ActivationResult(record=record, **_responses(record.steps))
-        if reload:
-            return self._run(record, self._reloaded(record))
+        if reload:  # the file changed: sync every step again (files, campaign, content)
+            return self._run(record.model_copy(update={"steps": {}}), self._reloaded(record))
         content = Content.model_validate(record.content)
         return self._run(record, content)
 
@@ -768,7 +768,15 @@ def _linked(content: Content, uploaded: AssetsResponse | None) -> Content:
             retryable=True,
             hint="replay the activation once the images are uploaded",
         )
-    return _with_body(content, {ref: url for ref, url in urls.items() if url})
+    linked = _with_body(content, {ref: url for ref, url in urls.items() if url})
+    left = local_images(linked.body)
+    if left:  # never send a local path: a reference the rewrite could not reach
+        raise MarketingPlatformError(
+            f"the body still refers to the local image(s) {', '.join(left)}; the body was not sent",
+            code="upload_failed",
+            hint='write the image as <img src="path"> or ![alt](path) and replay the activation',
+        )
+    return linked
 
 
 def _degraded(response: R | None) -> R | None:

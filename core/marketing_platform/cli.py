@@ -612,7 +612,12 @@ def _since(value: str | None) -> Any:
         return None
     units = {"m": "minutes", "h": "hours", "d": "days"}
     if value[:-1].isdigit() and value[-1:] in units:
-        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+        try:
+            return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+        except OverflowError:
+            raise click.BadParameter(
+                f"{value!r} reaches before the year 1; give a shorter age like 30d", param_hint="--since"
+            ) from None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -759,19 +764,21 @@ def replay(
         if stale:
             ids += activator.stale()
         results = []
+        skipped = 0
         for one in dict.fromkeys(ids):
             try:
                 results.append(activator.replay(one, reload=reload))
             except MarketingPlatformError as exc:
                 if activation_id:
                     raise
+                skipped += 1
                 err.print(f"[yellow]skipped {one}:[/] {escape(redact(str(exc)))}")
     if as_json:
         _emit_json({"activations": [r.to_dict() for r in results]})
     else:
         blocks = [_block(r) for r in results]
         _print_blocks(blocks, "replays", sum(r.ok for r in results))
-    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+    sys.exit(EXIT_OK if all(r.ok for r in results) and not skipped else EXIT_FAILED)
 
 
 @main.command()

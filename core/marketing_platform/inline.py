@@ -20,9 +20,10 @@ from urllib.parse import unquote, urlsplit
 __all__ = ["local_images", "local_path", "rewrite_images"]
 
 # The src attribute of an <img> tag: group 1 is everything up to the value's quote,
-# group 2 the quote (or nothing), group 3 the value.
+# group 2 the quote (or nothing), group 3 the value. Quoted values of the attributes
+# before it are stepped over whole, so a ">" or "src=" inside them is no match.
 _IMG_SRC = re.compile(
-    r"""(<img\b[^>]*?\ssrc\s*=\s*)(["'])?((?(2)(?:(?!\2).)*|[^\s>]*))""",
+    r"""(<img\b(?:"[^"]*"|'[^']*'|[^'">])*?\ssrc\s*=\s*)(["'])?((?(2)(?:(?!\2).)*|[^\s>]*))""",
     re.IGNORECASE | re.DOTALL,
 )
 

@@ -57,7 +57,7 @@ from .log import (
     no_activation,
     run_migrations,
 )
-from .redaction import redact, register_secret
+from .redaction import mask_url, redact, register_secret
 
 __all__ = ["MIGRATIONS", "PostgresActivationLog"]
 
@@ -142,7 +142,7 @@ class PostgresActivationLog(BaseActivationLog):
         scheme, separator, rest = url.partition("://")
         if separator:  # libpq knows the schemes in lower case only
             url = f"{scheme.lower()}://{rest}"
-        self._masked, password, secrets = _mask(url)
+        self._masked, password, secrets = mask_url(url)
         for secret in secrets:
             register_secret(secret)
         try:
@@ -405,30 +405,3 @@ class PostgresActivationLog(BaseActivationLog):
                     " WHERE id=%s AND lease_owner=%s",
                     (key, owner),
                 )
-
-
-_USERINFO = re.compile(r"(?P<scheme>[^:/?#]+://)(?P<userinfo>.*)@(?P<rest>[^@]*)", re.DOTALL)
-_QUERY_PASSWORD = re.compile(r"(?P<name>[?&][^&=#]*password)=(?P<value>[^&#]*)", re.IGNORECASE)
-
-
-def _mask(url: str) -> tuple[str, str | None, list[str]]:
-    """``url`` with its password shown as ``***``, the password of its user info as
-    written, and every form of every password in it (to register as secrets).
-
-    The user info is read up to the last ``@``, whatever libpq makes of it: a password
-    that was not percent-encoded is still masked whole."""
-    masked, password, secrets = url, None, []
-    match = _USERINFO.fullmatch(url)
-    if match:
-        user, colon, password = match["userinfo"].partition(":")
-        if colon:
-            secrets += [password, unquote(password)]
-            masked = f"{match['scheme']}{user}:***@{match['rest']}"
-        else:
-            password = None
-
-    def hide(found: re.Match[str]) -> str:
-        secrets.extend([found["value"], unquote(found["value"])])
-        return f"{found['name']}=***"
-
-    return _QUERY_PASSWORD.sub(hide, masked), password, secrets

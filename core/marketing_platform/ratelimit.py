@@ -56,6 +56,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError, PlatformUnavailable, RateLimitError
+from .redaction import mask_url
 from .sqlite import transaction
 
 if TYPE_CHECKING:
@@ -198,11 +199,9 @@ def store_kind(store: str) -> str:
 
 
 def _safe_url(url: str) -> str:
-    """``url`` without any password (store URLs may carry Redis credentials)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return url
-    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    """``url`` without any password (store URLs may carry Redis credentials), however
+    it is written (a password that was not percent-encoded is masked whole)."""
+    return mask_url(url)[0]
 
 
 def _key_part(text: str) -> str:

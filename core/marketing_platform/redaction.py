@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4
@@ -115,6 +116,44 @@ def mask_secret_text(text: str) -> str:
     except ValueError:
         return redact(_SECRET_PAIR.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text))
     return json.dumps(mask_secret_fields(parsed))
+
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[^:/?#]+://)(?P<userinfo>.*)@(?P<rest>[^@]*)", re.DOTALL)
+_URL_QUERY_PASSWORD = re.compile(r"(?P<name>[?&][^&=#]*password)=(?P<value>[^&#]*)", re.IGNORECASE)
+
+
+def mask_url(url: str) -> tuple[str, str | None, list[str]]:
+    """``url`` with its password shown as ``***``, the password of its user info as
+    written, and every form of every password in it (to register as secrets).
+
+    The user info is read up to the last ``@``, whatever libpq makes of it: a password
+    that was not percent-encoded is still masked whole."""
+    masked, password, secrets = url, None, []
+    match = _URL_USERINFO.fullmatch(url)
+    if match:
+        user, colon, password = match["userinfo"].partition(":")
+        if colon:
+            secrets += [password, unquote(password)]
+            masked = f"{match['scheme']}{user}:***@{match['rest']}"
+        else:
+            password = None
+
+    def hide(found: re.Match[str]) -> str:
+        secrets.extend([found["value"], unquote(found["value"])])
+        return f"{found['name']}=***"
+
+    return _URL_QUERY_PASSWORD.sub(hide, masked), password, secrets
+
+
+def register_url_secrets(url: str | None) -> str | None:
+    """Register every password ``url`` carries (user info or a ``password`` query
+    parameter) as a secret; returns the URL with them shown as ``***``."""
+    if not url:
+        return url
+    masked, _, secrets = mask_url(url)
+    for secret in secrets:
+        register_secret(secret)
+    return masked
 
 
 class RedactingFilter(logging.Filter):

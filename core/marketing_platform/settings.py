@@ -29,7 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
 from .ratelimit import MAX_CONCURRENT, MAX_DAILY_QUOTA, parse_rate_limit
-from .redaction import register_secret
+from .redaction import register_secret, register_url_secrets
 
 #: The longest request timeout accepted (beyond it sockets overflow: never a sane wait).
 MAX_TIMEOUT_SECONDS = 3600.0
@@ -84,7 +84,7 @@ class CoreSettings(BaseSettings):
     def _register_url_secrets(self) -> CoreSettings:
         for url in (self.log, self.broker, self.rate_store):
             if url and "://" in url:
-                register_secret(urlsplit(url).password)
+                register_url_secrets(url)
         return self
 
     @property

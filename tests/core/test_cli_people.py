@@ -434,3 +434,41 @@ def test_a_second_ctrl_c_aborts_at_once(tmp_path: Path) -> None:
     assert process.returncode == 130
     assert "aborted:" in errors
     assert "interrupted:" not in errors, "the second Ctrl-C waited for the summary"
+
+
+def test_an_absurd_since_is_a_one_line_error() -> None:
+    result = mplat("log", "--since", "1000000d")
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "30d" in result.output
+
+
+def test_a_rate_store_password_is_never_shown_however_it_is_written() -> None:
+    result = mplat(
+        "check",
+        "-p",
+        "hubspot",
+        env={
+            "MARKETING_PLATFORM_RATE_STORE": "redis://:ab/Secret99@127.0.0.1:6390/1",
+            "HUBSPOT_ACCESS_TOKEN": "pat-na1-test",
+            "HUBSPOT_BLOG_ID": "1",
+        },
+    )
+
+    assert result.exit_code == 2
+    assert "rate store" in result.output
+    assert "Secret99" not in result.output
+    assert "ab/" not in result.output
+
+
+def test_replay_failed_exits_1_when_it_had_to_skip_one(tmp_path: Path) -> None:
+    default_registry().register_plugin(_RejectsDrafts())
+    path = write(tmp_path, "post.md", GOOD.format(id="post", title="Draft"))
+    mplat("activate", str(path))
+    path.unlink()
+
+    result = mplat("replay", "--failed", "--reload")
+
+    assert "skipped" in result.stderr
+    assert result.exit_code == 1

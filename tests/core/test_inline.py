@@ -52,3 +52,20 @@ def test_every_local_src_is_replaced_and_nothing_else_changes() -> None:
         ' <img src="https://example.com/keep.png"> <img src="https://cdn.example/a&amp;b.png?v=1&amp;w=2"></p>'
     )
     assert local_images(rewritten) == []
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<img alt="a > b" src="images/x.png">',
+        '<img title="see src=note" src="images/x.png">',
+        "<img data-x='>' src=images/x.png>",
+    ],
+)
+def test_quoted_values_before_src_do_not_hide_it(tag: str) -> None:
+    assert local_images(tag) == ["images/x.png"]
+
+    rewritten = rewrite_images(tag, {"images/x.png": "https://cdn.example/x.png"})
+
+    assert "https://cdn.example/x.png" in rewritten
+    assert local_images(rewritten) == []

@@ -411,6 +411,50 @@ def test_body_images_are_uploaded_once_and_the_body_points_at_the_platform(
     assert writes == []
 
 
+def test_a_local_image_the_rewrite_misses_is_never_sent(
+    run: Any, shelf: Shelf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "chart.png").write_bytes(png_bytes())
+    monkeypatch.setattr("marketing_platform.activation.rewrite_images", lambda body, urls: body)
+
+    result = run(post(body='<img src="chart.png">'))
+
+    assert result.record.state == "failed"
+    assert result.error["code"] == "upload_failed"
+    assert "launch" not in shelf.contents
+
+
+def test_replay_reload_uploads_the_images_of_the_fixed_file(
+    shelf: Shelf, shelf_registry: Registry, tmp_path: Path
+) -> None:
+    from marketing_platform.errors import PlatformUnavailable
+
+    (tmp_path / "a.png").write_bytes(png_bytes())
+    (tmp_path / "b.png").write_bytes(png_bytes(2, 2))
+    source = tmp_path / "post.md"
+    source.write_text("---\nid: launch\nkind: blog_post\ntitle: Launch\n---\n![a](a.png)\n")
+    log = ActivationLog(tmp_path / "reload.sqlite3")
+    with Activator(registry=shelf_registry, activation_log=log, fallback=[]) as activator:
+        adapter = activator.platform("shelf")
+        original = adapter.publish_content
+        adapter.publish_content = lambda *a, **k: (_ for _ in ()).throw(PlatformUnavailable("down"))  # type: ignore[method-assign]
+        from marketing_platform.contentfile import load_content_file
+
+        item = load_content_file(source)
+        failed = activator.activate(item.content, "shelf", asset_root=tmp_path, source=str(source))
+        assert failed.record.state == "failed"
+        adapter.publish_content = original  # type: ignore[method-assign]
+        source.write_text("---\nid: launch\nkind: blog_post\ntitle: Launch\n---\n![b](b.png)\n")
+
+        fixed = activator.replay(failed.record.id, reload=True)
+
+    assert fixed.ok, fixed.error
+    body = shelf.contents["launch"]["payload"]["body"]
+    b_url = next(url for url in shelf.files.values() if url.endswith("/b.png"))
+    assert b_url in body
+    assert "a.png" not in body
+
+
 def test_the_upload_memory_skips_known_files_per_account(
     shelf_registry: Registry, shelf: Shelf, tmp_path: Path
 ) -> None:
