@@ -310,4 +310,4 @@ def test_unknown_rate_store_error_does_not_show_its_password(clock: FakeClock) -
         )
 
     assert "hunter2" not in str(caught.value)
-    assert "unknown rate store 'memcached://***@cache:11211'" in str(caught.value)
+    assert "unknown rate store 'memcached://admin:***@cache:11211'" in str(caught.value)
