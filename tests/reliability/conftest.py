@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -184,6 +184,48 @@ class MarketoRig:
         return [f for f in self.fake.files.values() if f["name"] == name]
 
 
+R = TypeVar("R")
+
+
+class Served:
+    """The fakes one test serves on loopback behind :class:`Faults`; at the end every
+    held request is released, every adapter a rig made is closed, every server stopped."""
+
+    def __init__(self) -> None:
+        self._servers: list[Any] = []
+        self._rigs: list[Any] = []
+
+    def start(self, fake: Any, hold: float) -> tuple[Faults, str]:
+        """Serve ``fake`` behind fault injection; its Faults and base URL."""
+        faults = Faults(fake, hold=hold)
+        server = serve(faults)
+        url = server.__enter__()
+        self._servers.append(server)
+        return faults, url
+
+    def keep(self, rig: R) -> R:
+        self._rigs.append(rig)
+        return rig
+
+    def close(self) -> None:
+        """Idempotent."""
+        for rig in self._rigs:
+            rig.faults.release_all()
+            for platform in rig.made:
+                platform.close()
+        for server in reversed(self._servers):
+            server.__exit__(None, None, None)
+        self._rigs.clear()
+        self._servers.clear()
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    house = Served()
+    yield house
+    house.close()
+
+
 def make_marketo(**options: Any) -> FakeMarketo:
     clock = options.pop("clock", None) or MarketoClock()
     options.setdefault("client_secret", MARKETO_SECRET)
@@ -191,29 +233,17 @@ def make_marketo(**options: Any) -> FakeMarketo:
 
 
 @pytest.fixture
-def marketo_rig_factory() -> Iterator[Callable[..., MarketoRig]]:
+def marketo_rig_factory(served: Served) -> Iterator[Callable[..., MarketoRig]]:
     """``factory(**fake_options)``: a served fake Marketo (several per test if needed)."""
     clear_token_cache()
-    stack: list[Any] = []
-    rigs: list[MarketoRig] = []
 
     def factory(*, hold: float = 0.0, **options: Any) -> MarketoRig:
         fake = make_marketo(**options)
-        faults = Faults(fake, hold=hold)
-        server = serve(faults)
-        url = server.__enter__()
-        stack.append(server)
-        rig = MarketoRig(fake, faults, url, fake.clock)  # type: ignore[arg-type]
-        rigs.append(rig)
-        return rig
+        faults, url = served.start(fake, hold)
+        return served.keep(MarketoRig(fake, faults, url, fake.clock))  # type: ignore[arg-type]
 
     yield factory
-    for rig in rigs:
-        rig.faults.release_all()
-        for platform in rig.made:
-            platform.close()
-    for server in reversed(stack):
-        server.__exit__(None, None, None)
+    served.close()
     clear_token_cache()
 
 
@@ -284,31 +314,17 @@ class HubSpotRig:
 
 
 @pytest.fixture
-def hubspot_rig_factory() -> Iterator[Callable[..., HubSpotRig]]:
-    stack: list[Any] = []
-    rigs: list[HubSpotRig] = []
-
+def hubspot_rig_factory(served: Served) -> Callable[..., HubSpotRig]:
     def factory(*, hold: float = 0.0, token: str = HUBSPOT_TOKEN, **options: Any) -> HubSpotRig:
         clock = options.pop("clock", None) or HubSpotClock()
         options.setdefault("window_calls", 10_000)
         options.setdefault("oauth_clients", {OAUTH_CLIENT_ID: OAUTH_CLIENT_SECRET})
         options.setdefault("refresh_tokens", (REFRESH_TOKEN,))
         fake = FakeHubSpot(clock=clock, tokens=(token,), **options)
-        faults = Faults(fake, hold=hold)
-        server = serve(faults)
-        url = server.__enter__()
-        stack.append(server)
-        rig = HubSpotRig(fake, faults, url, clock, token)
-        rigs.append(rig)
-        return rig
+        faults, url = served.start(fake, hold)
+        return served.keep(HubSpotRig(fake, faults, url, clock, token))
 
-    yield factory
-    for rig in rigs:
-        rig.faults.release_all()
-        for platform in rig.made:
-            platform.close()
-    for server in reversed(stack):
-        server.__exit__(None, None, None)
+    return factory
 
 
 @pytest.fixture
@@ -386,31 +402,18 @@ class SfmcRig:
 
 
 @pytest.fixture
-def sfmc_rig_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., SfmcRig]]:
+def sfmc_rig_factory(monkeypatch: pytest.MonkeyPatch, served: Served) -> Callable[..., SfmcRig]:
     """``factory(secret=..., **fake_options)``: a served fake Marketing Cloud that accepts
     ``secret`` as the client secret (the fake reads it from its module)."""
-    stack: list[Any] = []
-    rigs: list[SfmcRig] = []
 
     def factory(*, hold: float = 0.0, secret: str = SFMC_SECRET, **options: Any) -> SfmcRig:
         monkeypatch.setattr(fake_sfmc, "CLIENT_SECRET", secret)
         clock = options.pop("clock", None) or FakeClock()
         fake = FakeSfmc(clock=clock, **options)
-        faults = Faults(fake, hold=hold)
-        server = serve(faults)
-        url = server.__enter__()
-        stack.append(server)
-        rig = SfmcRig(fake, faults, url, clock, secret)
-        rigs.append(rig)
-        return rig
+        faults, url = served.start(fake, hold)
+        return served.keep(SfmcRig(fake, faults, url, clock, secret))
 
-    yield factory
-    for rig in rigs:
-        rig.faults.release_all()
-        for platform in rig.made:
-            platform.close()
-    for server in reversed(stack):
-        server.__exit__(None, None, None)
+    return factory
 
 
 @pytest.fixture
@@ -512,11 +515,9 @@ class PardotRig:
 
 
 @pytest.fixture
-def pardot_rig_factory() -> Iterator[Callable[..., PardotRig]]:
+def pardot_rig_factory(served: Served) -> Callable[..., PardotRig]:
     """``factory(secret=..., refresh_token=..., campaigns=(...), **fake_options)``: a
     served fake Account Engagement (and Salesforce token endpoint), seeded."""
-    stack: list[Any] = []
-    rigs: list[PardotRig] = []
 
     def factory(
         *,
@@ -530,21 +531,10 @@ def pardot_rig_factory() -> Iterator[Callable[..., PardotRig]]:
         fake = seed_pardot(FakePardot(clock=clock, **options), *campaigns)
         fake.clients = {PARDOT_CLIENT_ID: secret}
         fake.refresh_tokens = {refresh_token}
-        faults = Faults(fake, hold=hold)
-        server = serve(faults)
-        url = server.__enter__()
-        stack.append(server)
-        rig = PardotRig(fake, faults, url, clock, secret, refresh_token)
-        rigs.append(rig)
-        return rig
+        faults, url = served.start(fake, hold)
+        return served.keep(PardotRig(fake, faults, url, clock, secret, refresh_token))
 
-    yield factory
-    for rig in rigs:
-        rig.faults.release_all()
-        for platform in rig.made:
-            platform.close()
-    for server in reversed(stack):
-        server.__exit__(None, None, None)
+    return factory
 
 
 @pytest.fixture
