@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from marketing_platform.caching import TTLCache
 from marketing_platform.errors import (
     ConfigurationError,
     ContentRejected,
@@ -83,7 +84,6 @@ from .sync import (
     Comparison,
     EmailEntry,
     EmailIndex,
-    TTLCache,
     compare,
     email_status,
     moment,
@@ -235,7 +235,7 @@ class HubSpotPlatform(MarketingPlatform):
         existing = self.find_campaign(campaign.name)
         if existing is not None:
             return existing
-        self._campaigns.drop([campaign.name])
+        self._campaigns.forget(campaign.name)
         reply = self.api.post(
             CAMPAIGNS, self.transform("create_campaign", self.hubspot_mapper.campaign_payload(campaign))
         )
@@ -261,7 +261,9 @@ class HubSpotPlatform(MarketingPlatform):
         differs is replaced in place (``PUT``), a missing one added, an extra one removed."""
         comparison, items = self._campaign_comparison(spec, existing)
         guid = str(existing.external_id)
-        self._campaigns.drop([spec.name, *([existing.name] if existing.name else [])])
+        self._campaigns.forget(spec.name)
+        if existing.name:
+            self._campaigns.forget(existing.name)
         properties = dict((existing.metadata or {}).get("properties") or {})
         patch = {k: ("" if c["to"] is None else c["to"]) for k, c in comparison.raw.items() if k != "budget"}
         request_id = existing.request_id

@@ -5,8 +5,7 @@ compares it with the object HubSpot returns (:func:`marketing_platform.sync.diff
 restricted to the fields it sends), and reports the differences under the content
 file's field names (``title``, ``body``, ``topics``, ``schedule_at`` ...) while keeping
 HubSpot's own keys to build a sparse update. Also: HubSpot's states mapped onto the
-sync statuses, and a small time-limited cache for look-ups that do not change within
-a run (blog settings, tags, lists).
+sync statuses.
 """
 
 from __future__ import annotations
@@ -136,47 +135,6 @@ def email_status(email: Mapping[str, Any], now: datetime) -> tuple[str, datetime
     if "SCHEDULED" in state and when is not None and when > now:
         return "scheduled", when
     return "sent", when or moment(email.get("updatedAt"))
-
-
-class TTLCache:
-    """A small thread-safe map whose entries expire ``ttl`` seconds (by ``clock``) after
-    they were stored: look-ups that do not change within a run are made once."""
-
-    def __init__(self, clock: Callable[[], float], ttl: float = 300.0) -> None:
-        self._clock = clock
-        self._ttl = ttl
-        self._items: dict[str, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if self._clock() - item[0] > self._ttl:
-                del self._items[key]
-                return None
-            return item[1]
-
-    def put(self, key: str, value: Any) -> Any:
-        with self._lock:
-            self._items[key] = (self._clock(), value)
-        return value
-
-    def pop(self, key: str) -> Any:
-        """The value of ``key`` (None when absent or expired), removed."""
-        with self._lock:
-            item = self._items.pop(key, None)
-        if item is None or self._clock() - item[0] > self._ttl:
-            return None
-        return item[1]
-
-    def drop(self, keys: Iterable[str] | None = None) -> None:
-        with self._lock:
-            if keys is None:
-                self._items.clear()
-            for key in keys or ():
-                self._items.pop(key, None)
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,11 @@ import base64
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
+from marketing_platform.caching import TTLCache
 from marketing_platform.errors import ContentRejected, NotFound, Problem
 from marketing_platform.models import (
     Asset,
@@ -101,36 +102,6 @@ CAMPAIGN_FIELDS = (
 )
 FILE_FIELDS = ("id", "name", "size", "full_size_url")
 
-T = TypeVar("T")
-
-
-class _Lookups:
-    """Read-mostly look-ups (audiences, segments, files) kept for ``ttl`` seconds of
-    ``clock``; thread-safe. A value is loaded outside the lock: two threads missing at
-    once may both load it, which is harmless for reads."""
-
-    def __init__(self, clock: Callable[[], float], ttl: float) -> None:
-        self._clock = clock
-        self._ttl = ttl
-        self._values: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, load: Callable[[], T]) -> T:
-        now = self._clock()
-        with self._lock:
-            held = self._values.get(key)
-        if held is not None and now - held[0] < self._ttl:
-            value: T = held[1]
-            return value
-        value = load()
-        with self._lock:
-            self._values[key] = (now, value)
-        return value
-
-    def forget(self, key: Any) -> None:
-        with self._lock:
-            self._values.pop(key, None)
-
 
 class MailchimpPlatform(MarketingPlatform):
     """The ``mailchimp`` platform: email campaigns, file manager, audiences."""
@@ -155,7 +126,7 @@ class MailchimpPlatform(MarketingPlatform):
     def __init__(self, settings: MailchimpSettings | None = None, **options: Any) -> None:
         super().__init__(settings, **options)
         self.http = self.make_http(self.settings.api_base_url, tokens=BasicAuth(self.settings.api_key))
-        self._lookups = _Lookups(self.clock, self.lookup_ttl)
+        self._lookups = TTLCache(self.clock, self.lookup_ttl)
         self._account: str | None = None
         #: Campaigns this adapter just created for a content, not yet filled: campaign id
         #: -> (created at, content id, the create's answer, the settings it was made with).
@@ -191,7 +162,7 @@ class MailchimpPlatform(MarketingPlatform):
     # -------------------------------------------------------------- audiences
     def audiences(self) -> dict[str, str]:
         """Audience name -> list id (read once per ``lookup_ttl``)."""
-        return self._lookups.get(
+        return self._lookups.load(
             "lists",
             lambda: {
                 str(item["name"]): str(item["id"]) for item in self._pages("/lists", "lists", ("id", "name"))
@@ -218,7 +189,7 @@ class MailchimpPlatform(MarketingPlatform):
 
     def _segments(self, list_id: str) -> dict[str, int]:
         """Segment (or tag) name -> id, for audience ``list_id``."""
-        return self._lookups.get(
+        return self._lookups.load(
             ("segments", list_id),
             lambda: {
                 str(item["name"]): int(item["id"])
@@ -575,7 +546,7 @@ class MailchimpPlatform(MarketingPlatform):
                 files.setdefault((str(item.get("name")), int(item.get("size") or 0)), item)
             return files
 
-        return self._lookups.get("files", load)
+        return self._lookups.load("files", load)
 
     def upload_assets(self, assets: Sequence[Asset]) -> AssetsResponse:
         """Upload each asset to the file manager under :meth:`MailchimpMapper.upload_name`

@@ -41,6 +41,7 @@ from typing import Any, ClassVar, TypeVar, cast
 
 import click
 
+from marketing_platform.caching import FreshMarks, TTLCache
 from marketing_platform.errors import ContentRejected, NotFound, Problem
 from marketing_platform.models import (
     Asset,
@@ -62,7 +63,6 @@ from . import mapping as m
 from .auth import MarketoTokenProvider
 from .client import Envelope, MarketoClient
 from .errors import PLATFORM
-from .lookups import FreshMarks, LookupCache
 from .settings import MarketoSettings
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,10 @@ class MarketoPlatform(MarketingPlatform):
         self._client: MarketoClient | None = None
         self._tokens: MarketoTokenProvider | None = None
         self._client_lock = threading.Lock()
-        #: Folders, channels and templates found by name (see :mod:`.lookups`).
-        self._lookups = LookupCache(self.marketo_settings.lookup_ttl, self.clock)
+        #: Folders, channels and templates found by name (a miss is never remembered, so an
+        #: object created in Marketo a moment ago is found; forgotten by kind when this
+        #: adapter creates or approves one itself).
+        self._lookups = TTLCache(self.clock, self.marketo_settings.lookup_ttl)
         #: Programs this instance created, until the activation that made each one looks
         #: inside it once (nothing can be in a program made moments ago; see find_content).
         self._fresh = FreshMarks(self.marketo_settings.lookup_ttl, self.clock)
@@ -188,7 +190,7 @@ class MarketoPlatform(MarketingPlatform):
             request_ids.append(request_id)
             return record
 
-        record = self._lookups.get(("folder", name), load)
+        record = self._lookups.load(("folder", name), load)
         if record is None:
             raise ContentRejected(
                 f"Marketo folder {name!r} not found",
@@ -210,7 +212,7 @@ class MarketoPlatform(MarketingPlatform):
     def channels(self, program_type: str) -> list[str]:
         """The instance's channel names applicable to ``program_type`` (every page of
         ``channels.json``, read once per ``MARKETO_LOOKUP_TTL``)."""
-        records = self._lookups.get(("channels",), lambda: list(self.client.pages("/channels.json")) or None)
+        records = self._lookups.load(("channels",), lambda: list(self.client.pages("/channels.json")) or None)
         return [
             str(record.get("name"))
             for record in records or []
@@ -263,7 +265,7 @@ class MarketoPlatform(MarketingPlatform):
             record = _pick_by_name(self.client.find("/emailTemplate/byName.json", params).result, name)
             return EmailTemplate.from_record(record) if record else None
 
-        return self._lookups.get(("email_template", name, status), load)
+        return self._lookups.load(("email_template", name, status), load)
 
     def _email_template_id(self, name: str) -> int:
         template = self.find_email_template(name)
@@ -288,7 +290,7 @@ class MarketoPlatform(MarketingPlatform):
             request_ids.append(found.request_id)
             return _pick_by_name(found.result, name)
 
-        record = self._lookups.get(("landing_page_template", name), load)
+        record = self._lookups.load(("landing_page_template", name), load)
         if record is None:
             raise ContentRejected(
                 f"landing page template {name!r} not found",
@@ -692,13 +694,13 @@ class MarketoPlatform(MarketingPlatform):
             return read() or None
 
         key = ("sections", kind.ref, template_id)
-        remembered: list[dict[str, Any]] | None = self._lookups.get(key, load)
+        remembered: list[dict[str, Any]] | None = self._lookups.load(key, load)
         try:
             return write(remembered or [])
         except (NotFound, ContentRejected) as exc:
             if loaded or not (isinstance(exc, NotFound) or exc.code == "section"):
                 raise  # read from this very asset, or not about the section: the answer stands
-            self._lookups.forget_key(key)
+            self._lookups.forget(key)
             return write(read())
 
     # ------------------------------------------------------------------ files
@@ -803,7 +805,7 @@ class MarketoPlatform(MarketingPlatform):
             log.warning("%s", _taken_warning("email template", name))
             return replace(template, reused=True)
         finally:
-            self._lookups.forget("email_template")
+            self._lookups.forget_kind("email_template")
         return EmailTemplate.from_record(_required(envelope))
 
     def approve_email_template(self, ref: str | int) -> EmailTemplate:
@@ -825,7 +827,7 @@ class MarketoPlatform(MarketingPlatform):
                 f"/emailTemplate/{template_id}/approveDraft.json", hints={"709": _APPROVE_HINT}
             )
         finally:
-            self._lookups.forget("email_template")
+            self._lookups.forget_kind("email_template")
         record = envelope.first or {"id": template_id}
         return EmailTemplate.from_record(
             {**record, "id": record.get("id", template_id), "status": "approved"}

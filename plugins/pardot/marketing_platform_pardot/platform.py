@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from marketing_platform.caching import TTLCache
 from marketing_platform.errors import (
     ConfigurationError,
     Conflict,
@@ -208,8 +208,7 @@ class PardotPlatform(MarketingPlatform):
         self.api = PardotAPI(http, config)
         self._lists: dict[str, int] = {}
         self._folders: dict[str, int] = {}
-        self._campaigns: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._campaigns_lock = threading.Lock()
+        self._campaigns = TTLCache(self.clock, CAMPAIGN_TTL)  # name -> the campaign found
 
     @property
     def config(self) -> PardotSettings:
@@ -255,17 +254,10 @@ class PardotPlatform(MarketingPlatform):
         """The campaign called exactly ``name`` (not in the recycle bin); one found is
         remembered for :data:`CAMPAIGN_TTL` seconds (a bulk sharing a campaign looks it
         up once)."""
-        now = self.clock()
-        with self._campaigns_lock:
-            held = self._campaigns.get(name)
-        if held is not None and now - held[0] < CAMPAIGN_TTL:
-            return self._campaign_response(held[1])
-        item = self.api.find_by_name(v5.CAMPAIGNS, name, CAMPAIGN_FIELDS, match=_not_deleted)
-        if item is None:
-            return None
-        with self._campaigns_lock:
-            self._campaigns[name] = (now, item)
-        return self._campaign_response(item)
+        item: dict[str, Any] | None = self._campaigns.load(
+            name, lambda: self.api.find_by_name(v5.CAMPAIGNS, name, CAMPAIGN_FIELDS, match=_not_deleted)
+        )
+        return None if item is None else self._campaign_response(item)
 
     def create_campaign(self, campaign: CampaignSpec) -> CampaignResponse:
         """The existing campaign called ``campaign.name`` (always ``reused``): v5 cannot

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, ClassVar
 
+from marketing_platform.caching import TTLCache
 from marketing_platform.errors import (
     Conflict,
     ContentRejected,
@@ -125,9 +126,8 @@ class SfmcPlatform(MarketingPlatform):
         self._rest: PlatformHTTP | None = None
         self._rest_lock = threading.Lock()
         self._simple_query = True
-        #: Campaigns found by name: ``name -> (found at, response)`` (see CAMPAIGN_TTL).
-        self._found_campaigns: dict[str, tuple[float, CampaignResponse]] = {}
-        self._campaigns_lock = threading.Lock()
+        #: Campaigns found by name: ``name -> response`` (see CAMPAIGN_TTL).
+        self._found_campaigns = TTLCache(self.clock, CAMPAIGN_TTL)
 
     @property
     def config(self) -> SfmcSettings:
@@ -254,20 +254,10 @@ class SfmcPlatform(MarketingPlatform):
         called exactly ``name`` (whether codes are unique is not documented). A campaign
         found is remembered for :data:`CAMPAIGN_TTL` seconds (the Campaigns API has no
         name filter: each look-up pages every campaign); a miss is not."""
-        now = self.clock()
-        with self._campaigns_lock:
-            held = self._found_campaigns.get(name)
-        if held is not None and now - held[0] < CAMPAIGN_TTL:
-            return held[1]
-        found = self._find_campaign(name)
-        if found is not None:
-            with self._campaigns_lock:
-                self._found_campaigns[name] = (now, found)
-        return found
+        return self._found_campaigns.load(name, lambda: self._find_campaign(name))
 
     def _forget_campaign(self, name: str) -> None:
-        with self._campaigns_lock:
-            self._found_campaigns.pop(name, None)
+        self._found_campaigns.forget(name)
 
     def _find_campaign(self, name: str) -> CampaignResponse | None:
         code = self.sfmc_mapper.campaign_code(name)
